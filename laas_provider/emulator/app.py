@@ -1,0 +1,215 @@
+"""A local LaaS that follows docs/laas-api.md: auth headers, presets, params, error shapes.
+
+Answers are deterministic and say what arrived (roles, filled-in system prompt, params), so
+end-to-end tests can assert on them. ``/_emulator/*`` endpoints let tests queue faults and
+read what was received; they exist only here, never on the real service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from .presets import PRESETS, Preset
+
+ROLES = ("system", "user", "assistant")
+
+
+def error(status: int, message: str) -> JSONResponse:
+    # LaaS documents no error schema; its clients read `message` (see docs/assumptions.md).
+    return JSONResponse({"message": message}, status_code=status)
+
+
+@dataclass
+class Fault:
+    """One queued misbehaviour, applied to the next chat call(s)."""
+
+    status: int = 500
+    body: Any = None  # JSON value, or a str sent as-is (e.g. HTML)
+    delay: float = 0.0
+    count: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class State:
+    project_code: str
+    api_key: str
+    presets: dict[str, Preset]
+    faults: list[Fault] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4)) if text else 0
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(
+        p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+    )
+
+
+def _check_messages(messages: Any) -> str | None:
+    """The reason the messages are not acceptable, or None."""
+    if not isinstance(messages, list):
+        return "messages must be a list"
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ROLES:
+            return f"messages[{i}]: role must be one of {', '.join(ROLES)}"
+        content = message.get("content")
+        if isinstance(content, str):
+            continue
+        if not isinstance(content, list):
+            return f"messages[{i}].content must be a string or a list of parts"
+        for j, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") != "text":
+                return f"messages[{i}].content[{j}]: unsupported part"
+            if not isinstance(part.get("text"), str):
+                return f"messages[{i}].content[{j}].text must be a string"
+    return None
+
+
+def answer(state: State, preset: Preset, params: dict[str, str], messages: list[dict]) -> dict:
+    system = preset.fill(params)
+    roles = ["system", *(m["role"] for m in messages)]
+    last_user = next(
+        (_text_of(m["content"]) for m in reversed(messages) if m["role"] == "user"), ""
+    )
+    content = "\n".join(
+        [
+            f"[laas-emulator] preset={preset.name}",
+            f"system: {system}",
+            f"roles: {','.join(roles)}",
+            f"params: {json.dumps(params, ensure_ascii=False, sort_keys=True)}",
+            f"last user: {last_user}",
+        ]
+    )
+    prompt_tokens = estimate_tokens(system) + sum(
+        estimate_tokens(_text_of(m["content"])) for m in messages
+    )
+    completion_tokens = estimate_tokens(content)
+    return {
+        "id": f"laas-emu-{next(state.ids)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": preset.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def _fault_response(fault: Fault) -> Response:
+    if isinstance(fault.body, str):
+        return Response(
+            fault.body, status_code=fault.status, headers=fault.headers, media_type="text/html"
+        )
+    body = fault.body if fault.body is not None else {"message": f"emulated fault {fault.status}"}
+    return JSONResponse(body, status_code=fault.status, headers=fault.headers)
+
+
+def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRESETS) -> FastAPI:
+    state = State(project_code, api_key, {p.hash: p for p in presets})
+    app = FastAPI(title="LaaS emulator", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.emulator = state
+
+    def authorised(request: Request) -> bool:
+        return (
+            request.headers.get("project") == state.project_code
+            and request.headers.get("apikey") == state.api_key
+        )
+
+    @app.post("/api/preset/v2/chat/completions")
+    async def chat(request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "invalid project or apiKey")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return error(400, "request body is not valid JSON")
+        if not isinstance(body, dict):
+            return error(400, "request body must be a JSON object")
+        state.received.append(body)
+        if state.faults:
+            fault = state.faults[0]
+            fault.count -= 1
+            if fault.count <= 0:
+                state.faults.pop(0)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            return _fault_response(fault)
+        preset_id = body.get("hash")
+        if not isinstance(preset_id, str) or not preset_id:
+            return error(400, "hash is required")
+        preset = state.presets.get(preset_id)
+        if preset is None:
+            return error(404, "preset not found")
+        params = body.get("params") or {}
+        if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+            return error(400, "params must be an object of strings")
+        messages = body.get("messages") or []
+        problem = _check_messages(messages)
+        if problem:
+            return error(400, problem)
+        return JSONResponse(answer(state, preset, params, messages))
+
+    @app.get("/api/preset/{preset_id}")
+    async def preset_info(preset_id: str, request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "invalid project or apiKey")
+        preset = state.presets.get(preset_id)
+        if preset is None:
+            return error(404, "preset not found")
+        return JSONResponse(
+            {
+                "hash": preset.hash,
+                "name": preset.name,
+                "model": preset.model,
+                "variables": preset.variables,
+            }
+        )
+
+    @app.post("/_emulator/faults")
+    async def queue_faults(request: Request) -> Response:
+        raw = await request.json()
+        for item in raw if isinstance(raw, list) else [raw]:
+            state.faults.append(Fault(**item))
+        return JSONResponse({"queued": len(state.faults)})
+
+    @app.get("/_emulator/received")
+    async def received() -> Response:
+        return JSONResponse(state.received)
+
+    @app.post("/_emulator/reset")
+    async def reset() -> Response:
+        state.faults.clear()
+        state.received.clear()
+        return JSONResponse({"ok": True})
+
+    @app.get("/_emulator/health")
+    async def health() -> Response:
+        return JSONResponse({"ok": True})
+
+    return app

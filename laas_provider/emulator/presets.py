@@ -1,0 +1,44 @@
+"""The emulator's presets: a system prompt with ``{variable}`` placeholders, and a model name.
+
+Hashes are derived from the names (64 hex characters, like LaaS's), so no hash is written
+anywhere and tests can compute them: ``preset_hash("echo")``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+_VARIABLE = re.compile(r"\{([^{}\s]+)\}")
+
+
+def preset_hash(name: str) -> str:
+    return hashlib.sha256(f"laas-emulator:{name}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    system: str
+    model: str = "laas-emulator-1"
+
+    @property
+    def hash(self) -> str:
+        return preset_hash(self.name)
+
+    @property
+    def variables(self) -> list[str]:
+        return _VARIABLE.findall(self.system)
+
+    def fill(self, params: dict[str, str]) -> str:
+        # As LaaS does: a variable the call does not send becomes an empty string.
+        return _VARIABLE.sub(lambda m: params.get(m.group(1), ""), self.system)
+
+
+PRESETS = (
+    Preset("echo", "You are a helpful assistant."),
+    Preset("translator", "Translate the user's text into {language}. Tone: {tone}."),
+    Preset("qa", "Answer the question: {question}"),
+)
+DEFAULT_PRESET = "echo"

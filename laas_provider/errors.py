@@ -1,0 +1,123 @@
+"""Upstream faults and refused input -> litellm exceptions.
+
+Raising litellm's own exception classes lets them pass through litellm's exception
+mapping untouched, so the proxy answers with their status and the router knows which
+ones to retry (429, 5xx, timeouts) and which to fall back on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import httpx
+import litellm
+
+PROVIDER = "laas"
+_MASK = "***"
+_MAX_UPSTREAM_MESSAGE = 500
+
+
+class PayloadTooLargeError(litellm.BadRequestError):
+    """A 413 from LaaS: a client error (not retried), reported with its own status."""
+
+    def __init__(self, message: str, model: str, response: httpx.Response | None = None):
+        super().__init__(message=message, model=model, llm_provider=PROVIDER, response=response)
+        self.status_code = 413
+
+
+class InputError(ValueError):
+    """Pure code raises this for input LaaS would refuse; the handler turns it into a 400."""
+
+    def __init__(self, place: str, problem: str):
+        self.place = place
+        self.problem = problem
+        super().__init__(f"{place}: {problem}" if place else problem)
+
+
+def refuse(place: str, problem: str) -> InputError:
+    """The one way to refuse input: names the place (e.g. ``messages[2].content[1]``) and why."""
+    return InputError(place, problem)
+
+
+def bad_request(exc: InputError, model: str) -> litellm.BadRequestError:
+    return litellm.BadRequestError(message=f"LaaS: {exc}", model=model, llm_provider=PROVIDER)
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """Mask every secret value (API key, project code, preset hash) found in ``text``."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def upstream_message(response: httpx.Response) -> str:
+    """LaaS's own words for a failure: ``message`` (or ``error``) from a JSON body, else text."""
+    raw = response.text
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            value = body.get(key)
+            if isinstance(value, dict):
+                value = value.get("message")
+            if isinstance(value, str) and value:
+                raw = value
+                break
+    raw = " ".join(raw.split())  # HTML pages and stack traces: keep it one readable line
+    return raw[:_MAX_UPSTREAM_MESSAGE] or response.reason_phrase or "no message"
+
+
+def from_status(response: httpx.Response, model: str, secrets: Iterable[str | None]) -> Exception:
+    """Map a non-2xx LaaS answer to the litellm exception for its status."""
+    status = response.status_code
+    message = f"LaaS answered HTTP {status}: {scrub(upstream_message(response), secrets)}"
+    common = {"message": message, "model": model, "llm_provider": PROVIDER}
+    if status == 400:
+        return litellm.BadRequestError(**common, response=response)
+    if status == 401:
+        return litellm.AuthenticationError(**common, response=response)
+    if status == 403:
+        return litellm.PermissionDeniedError(**common, response=response)
+    if status == 404:
+        return litellm.NotFoundError(**common, response=response)
+    if status == 413:
+        return PayloadTooLargeError(message, model, response=response)
+    if status == 422:
+        return litellm.UnprocessableEntityError(**common, response=response)
+    if status == 429:
+        return litellm.RateLimitError(**common, response=response)
+    if status == 502:
+        return litellm.BadGatewayError(**common, response=response)
+    if status == 503:
+        return litellm.ServiceUnavailableError(**common, response=response)
+    if status == 504:
+        return litellm.Timeout(**common, exception_status_code=504)
+    if status >= 500:
+        return litellm.InternalServerError(**common, response=response)
+    # Any other 4xx (405, 409, ...) is the caller's to fix: a 400-class error, status kept.
+    error = litellm.BadRequestError(**common, response=response)
+    error.status_code = status
+    return error
+
+
+def from_transport(exc: httpx.TransportError, model: str, timeout: float) -> Exception:
+    """Map a timeout or a connection failure (no HTTP answer at all)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return litellm.Timeout(
+            message=f"LaaS did not answer within {timeout:g} s ({type(exc).__name__})",
+            model=model,
+            llm_provider=PROVIDER,
+        )
+    return litellm.ServiceUnavailableError(
+        message=f"could not reach LaaS ({type(exc).__name__})", model=model, llm_provider=PROVIDER
+    )
+
+
+def bad_answer(problem: str, model: str) -> Exception:
+    """A 2xx answer we cannot use (not JSON, no ``choices``): an upstream fault, retryable."""
+    return litellm.BadGatewayError(
+        message=f"LaaS sent an unusable answer: {problem}", model=model, llm_provider=PROVIDER
+    )

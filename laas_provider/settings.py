@@ -1,0 +1,130 @@
+"""Where a deployment's LaaS settings come from.
+
+Order: the deployment's ``litellm_params`` (``api_base``/``api_key`` arrive as handler
+arguments, our own keys inside ``optional_params``), then the process environment, then a
+``.env`` file in the working directory, then defaults. Credentials and the preset are
+required; a missing one is refused before any upstream call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from dotenv import dotenv_values, find_dotenv
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+DEFAULT_API_BASE = "https://api-laas.wanted.co.kr"
+DEFAULT_TIMEOUT = 120.0  # LaaS documents no limit; PDFs and big presets can be slow.
+CONNECT_TIMEOUT = 10.0
+
+# Our keys inside a deployment's litellm_params (they reach the handler in optional_params).
+DEPLOYMENT_KEYS = ("project_code", "preset_hash", "laas_timeout", "params")
+
+ENV = {
+    "api_base": "LAAS_API_BASE",
+    "api_key": "LAAS_API_KEY",
+    "project_code": "LAAS_PROJECT_CODE",
+    "preset_hash": "LAAS_PRESET_HASH",
+    "laas_timeout": "LAAS_TIMEOUT",
+}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names it and never shows its value."""
+
+
+class LaaSSettings(BaseModel):
+    """One deployment's resolved settings. Secrets stay ``SecretStr`` so reprs hide them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api_base: str = DEFAULT_API_BASE
+    api_key: SecretStr
+    project_code: SecretStr
+    preset_hash: SecretStr
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+
+    @property
+    def chat_url(self) -> str:
+        return f"{self.api_base.rstrip('/')}/api/preset/v2/chat/completions"
+
+    def preset_url(self) -> str:
+        return f"{self.api_base.rstrip('/')}/api/preset/{self.preset_hash.get_secret_value()}"
+
+    def headers(self) -> dict[str, str]:
+        # Header names exactly as LaaS documents them: `project`, `apiKey`.
+        return {
+            "project": self.project_code.get_secret_value(),
+            "apiKey": self.api_key.get_secret_value(),
+            "Content-Type": "application/json; charset=utf-8",
+        }
+
+    def secrets(self) -> tuple[str, str, str]:
+        """Values that must never reach a log line or an error message."""
+        return (
+            self.api_key.get_secret_value(),
+            self.project_code.get_secret_value(),
+            self.preset_hash.get_secret_value(),
+        )
+
+
+@lru_cache(maxsize=1)
+def _dotenv() -> dict[str, str]:
+    path = find_dotenv(usecwd=True)
+    return {k: v for k, v in dotenv_values(path).items() if v} if path else {}
+
+
+def from_environment(name: str) -> str | None:
+    """A LAAS_* value from the process environment, falling back to ``.env``."""
+    return os.environ.get(name) or _dotenv().get(name)
+
+
+def resolve(
+    api_base: str | None,
+    api_key: str | None,
+    deployment: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> LaaSSettings:
+    """Resolve settings for one call.
+
+    ``deployment`` holds the deployment's own keys (``project_code``, ``preset_hash``,
+    ``laas_timeout``); ``timeout`` is litellm's per-call timeout, honoured as an upper bound.
+    """
+    lookup = from_environment if env is None else env.get
+    given = {"api_base": api_base, "api_key": api_key}
+    given.update(
+        {key: deployment.get(key) for key in ("project_code", "preset_hash", "laas_timeout")}
+    )
+
+    values: dict[str, Any] = {}
+    for name, env_name in ENV.items():
+        value = given.get(name)
+        if value in (None, ""):
+            value = lookup(env_name)
+        if value not in (None, ""):
+            values[name] = value
+
+    missing = [
+        f"{name} (litellm_params.{name} or {ENV[name]})"
+        for name in ("api_key", "project_code", "preset_hash")
+        if name not in values
+    ]
+    if missing:
+        raise SettingsError("LaaS is not configured: missing " + ", ".join(missing))
+
+    read_timeout = values.pop("laas_timeout", DEFAULT_TIMEOUT)
+    try:
+        read_timeout = float(read_timeout)
+    except (TypeError, ValueError):
+        raise SettingsError("laas_timeout / LAAS_TIMEOUT must be a number of seconds") from None
+    if isinstance(timeout, int | float) and 0 < timeout < read_timeout:
+        read_timeout = float(timeout)
+    try:
+        return LaaSSettings(**values, timeout=read_timeout)
+    except ValidationError as exc:
+        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        raise SettingsError(f"invalid LaaS setting: {fields}") from None

@@ -1,0 +1,128 @@
+"""OpenAI request parameters -> LaaS body keys: one table, three fates.
+
+LaaS documents only ``hash``/``params``/``messages``; the sampling keys below are sent
+top-level by the public LaaS clients (see docs/parameters.md). Everything else is either
+meaningless here (ignored) or would silently change the answer's meaning (refused, or
+dropped when litellm's ``drop_params`` is on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import refuse
+
+# Sent to LaaS as-is (after a type check).
+FORWARDED = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens", "stop")
+# Meaningful to litellm or the proxy, not to LaaS (the proxy itself adds `max_retries`).
+IGNORED = frozenset(
+    {
+        "user",
+        "metadata",
+        "stream",
+        "stream_options",
+        "store",
+        "service_tier",
+        "parallel_tool_calls",
+        "max_retries",
+        "timeout",
+        "request_timeout",
+    }
+)
+# Our deployment / per-request keys, consumed by settings and the handler, never forwarded.
+OWN_KEYS = frozenset({"params", "project_code", "preset_hash", "laas_timeout"})
+RESPONSE_FORMATS = ("text", "json_object")
+
+
+def _number(name: str, value: Any) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise refuse(name, f"must be a number, got {type(value).__name__}")
+    return value
+
+
+def _forward(name: str, value: Any) -> Any:
+    if name == "max_tokens":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise refuse(name, "must be a positive integer")
+        return value
+    if name == "stop":
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(s, str) for s in value):
+            return value
+        raise refuse(name, "must be a string or a list of strings")
+    return _number(name, value)
+
+
+def to_laas_options(
+    optional_params: Mapping[str, Any], drop_params: bool = False
+) -> dict[str, Any]:
+    """Return the LaaS body keys for ``optional_params``; refuse what LaaS cannot honour."""
+    body: dict[str, Any] = {}
+    for name, value in optional_params.items():
+        if name in OWN_KEYS or name in IGNORED or value is None:
+            continue
+        if name in FORWARDED:
+            body[name] = _forward(name, value)
+        elif name == "response_format":
+            kind = value.get("type") if isinstance(value, Mapping) else None
+            if kind in RESPONSE_FORMATS:
+                body[name] = {"type": kind}
+            elif not drop_params:
+                raise refuse(
+                    name, f"type {kind!r} is not supported; LaaS accepts text or json_object"
+                )
+        elif name == "n" and value == 1:
+            continue
+        elif not drop_params:
+            raise refuse(name, _why_refused(name))
+    return body
+
+
+def _why_refused(name: str) -> str:
+    if name in ("tools", "tool_choice", "functions", "function_call"):
+        return "is not supported: LaaS has no function calling"
+    if name == "n":
+        return "must be 1: LaaS returns one choice"
+    return (
+        "is not supported by LaaS "
+        "(set drop_params: true to drop unsupported parameters instead of refusing them)"
+    )
+
+
+def flatten(optional_params: Mapping[str, Any]) -> dict[str, Any]:
+    """Lift ``extra_body`` keys to the top level, as the proxy already does.
+
+    Through the proxy, the OpenAI client merges ``extra_body`` into the request body, so its
+    keys arrive top-level; with in-process ``litellm.completion(extra_body=...)`` they stay
+    nested. Flattening gives both paths one shape.
+    """
+    flat = {k: v for k, v in optional_params.items() if k != "extra_body"}
+    nested = optional_params.get("extra_body")
+    if isinstance(nested, Mapping):
+        flat.update(nested)
+    return flat
+
+
+def preset_params(optional_params: Mapping[str, Any]) -> dict[str, str]:
+    """The preset variables of one request (``extra_body={"params": {...}}``), as strings.
+
+    LaaS wants string values; numbers and booleans are converted, anything else refused.
+    """
+    raw = optional_params.get("params")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise refuse("params", "must be an object of preset variable names to string values")
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, bool):
+            out[str(key)] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            out[str(key)] = str(value)
+        else:
+            raise refuse(
+                f"params.{key}", f"must be a string, number or boolean, got {type(value).__name__}"
+            )
+    return out

@@ -1,0 +1,110 @@
+"""LaaS answer -> OpenAI ``ModelResponse`` (pure).
+
+LaaS passes its model's answer through "as is", so we are liberal: content as a string or
+a list of parts, ``created`` in seconds or milliseconds, extra keys, missing usage.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from litellm.types.utils import Choices, Message, ModelResponse, Usage
+
+# OpenAI's finish reasons, plus the names other backends use for the same thing.
+FINISH_REASONS = {
+    "stop": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "eos": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "content_filter": "content_filter",
+    "safety": "content_filter",
+    "tool_calls": "tool_calls",
+    "function_call": "function_call",
+}
+
+
+class AnswerError(ValueError):
+    """The answer has no usable choice; the handler reports it as an upstream fault."""
+
+
+def content_text(content: Any) -> str:
+    """A message's content as text: a string, or the text of a list of parts joined."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+        return "".join(texts)
+    raise AnswerError(f"message content is a {type(content).__name__}")
+
+
+def finish_reason(value: Any) -> str:
+    if isinstance(value, str):
+        return FINISH_REASONS.get(value.lower(), "stop")
+    return "stop"
+
+
+def created_seconds(value: Any) -> int:
+    # LaaS has been seen sending 13-digit millisecond timestamps.
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return int(value / 1000) if value > 1e12 else int(value)
+    return int(time.time())
+
+
+def usage_of(answer: Mapping[str, Any]) -> Usage | None:
+    raw = answer.get("usage")
+    if not isinstance(raw, Mapping):
+        return None
+    prompt = raw.get("prompt_tokens", raw.get("input_tokens"))
+    completion = raw.get("completion_tokens", raw.get("output_tokens"))
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (prompt, completion)):
+        return None
+    total = raw.get("total_tokens")
+    if not isinstance(total, int):
+        total = prompt + completion
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
+
+
+def first_choice(answer: Any) -> Mapping[str, Any]:
+    if not isinstance(answer, Mapping):
+        raise AnswerError(f"expected a JSON object, got {type(answer).__name__}")
+    choices = answer.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        keys = ", ".join(sorted(str(k) for k in answer)[:8]) or "none"
+        raise AnswerError(f"no `choices` in the answer (keys: {keys})")
+    return choices[0]
+
+
+def to_model_response(
+    answer: Any, model: str, model_response: ModelResponse | None = None
+) -> ModelResponse:
+    """Fill ``model_response`` (litellm hands one in) from a LaaS answer."""
+    choice = first_choice(answer)
+    message = choice.get("message")
+    if not isinstance(message, Mapping):
+        raise AnswerError("the first choice has no `message`")
+    response = model_response if model_response is not None else ModelResponse()
+    response.id = str(answer.get("id") or response.id)
+    response.created = created_seconds(answer.get("created"))
+    response.model = model
+    response.choices = [
+        Choices(
+            index=0,
+            finish_reason=finish_reason(choice.get("finish_reason")),
+            message=Message(role="assistant", content=content_text(message.get("content"))),
+        )
+    ]
+    usage = usage_of(answer)
+    if usage is not None:
+        response.usage = usage  # type: ignore[attr-defined]
+    return response

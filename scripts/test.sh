@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: set up .venv, lint, then unit and end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export LITELLM_LOCAL_MODEL_COST_MAP=True
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+exec .venv/bin/python -m pytest "$@"
