@@ -1,0 +1,74 @@
+"""Session-scoped real processes: one emulator and one proxy for the whole e2e run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+
+from laas_provider.emulator import preset_hash
+
+from .harness import Emulator, Proxy, provider_map
+
+pytestmark = pytest.mark.e2e
+
+
+def laas_model(name: str, **params: object) -> dict:
+    return {"model_name": name, "litellm_params": {"model": f"laas/{name}", **params}}
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("e2e-logs")
+
+
+@pytest.fixture(scope="session")
+def emulator(log_dir) -> Iterator[Emulator]:
+    emu = Emulator(log_dir)
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="session")
+def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
+    config = {
+        "model_list": [
+            # Settings from the environment (LAAS_*), as config.yaml's default model.
+            laas_model("laas-chat"),
+            # Settings from litellm_params.
+            laas_model(
+                "laas-translator",
+                api_base=emulator.url,
+                project_code=emulator.project_code,
+                api_key=emulator.api_key,
+                preset_hash=preset_hash("translator"),
+            ),
+            laas_model("laas-wrong-key", api_key="not-the-key"),
+            laas_model("laas-unknown-preset", preset_hash="0" * 64),
+        ],
+        "litellm_settings": provider_map(),
+        "router_settings": {"num_retries": 0},
+        "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
+    }
+    server = Proxy(config, emulator.laas_env("echo"), log_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(proxy: Proxy) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{proxy.url}/v1", api_key=proxy.master_key, max_retries=0)
+
+
+@pytest.fixture
+def aclient(proxy: Proxy) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=f"{proxy.url}/v1", api_key=proxy.master_key, max_retries=0)
+
+
+@pytest.fixture(autouse=True)
+def clean_emulator(request: pytest.FixtureRequest) -> None:
+    if "emulator" in request.fixturenames:
+        request.getfixturevalue("emulator").reset()

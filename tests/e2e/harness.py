@@ -1,0 +1,135 @@
+"""Real processes for end-to-end tests: the LaaS emulator and the LiteLLM proxy, on loopback.
+
+Each is started with a free port, waited for, and stopped (terminate, then kill) by the
+harness; their output goes to a log file that tests can read (e.g. to look for leaks).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from laas_provider.emulator import preset_hash
+
+BIN = Path(sys.executable).parent
+PROJECT_CODE = "E2E_TEST_PROJECT"
+API_KEY = "e2e-test-api-key-0123456789"
+MASTER_KEY = "sk-e2e-master"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A child process with a log file, started and waited for by ``start``."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path):
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.log_path = log_dir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, health_url: str, seconds: float = 60) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{self.log()}")
+            try:
+                if httpx.get(health_url, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer {health_url} in {seconds} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class Emulator(Process):
+    def __init__(self, log_dir: Path, project_code: str = PROJECT_CODE, api_key: str = API_KEY):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.project_code = project_code
+        self.api_key = api_key
+        argv = [str(BIN / "python"), "-m", "laas_provider.emulator", "--port", str(self.port),
+                "--project-code", project_code, "--api-key", api_key]  # fmt: skip
+        super().__init__(f"emulator-{self.port}", argv, dict(os.environ), log_dir)
+
+    def start(self, health_url: str | None = None, seconds: float = 30) -> None:
+        super().start(health_url or f"{self.url}/_emulator/health", seconds)
+
+    def laas_env(self, preset: str = "echo") -> dict[str, str]:
+        return {
+            "LAAS_API_BASE": self.url,
+            "LAAS_PROJECT_CODE": self.project_code,
+            "LAAS_API_KEY": self.api_key,
+            "LAAS_PRESET_HASH": preset_hash(preset),
+        }
+
+    def received(self) -> list[dict[str, Any]]:
+        return httpx.get(f"{self.url}/_emulator/received").json()
+
+    def queue_fault(self, **fault: Any) -> None:
+        httpx.post(f"{self.url}/_emulator/faults", json=fault).raise_for_status()
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/_emulator/reset").raise_for_status()
+
+
+class Proxy(Process):
+    """``litellm --config <config>`` with the package as installed, on 127.0.0.1."""
+
+    def __init__(self, config: dict[str, Any], env: dict[str, str], log_dir: Path,
+                 name: str = "proxy", extra_args: tuple[str, ...] = ()):  # fmt: skip
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.master_key = MASTER_KEY
+        config_path = log_dir / f"{name}-{self.port}.yaml"
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        full_env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True",
+                        LITELLM_MASTER_KEY=MASTER_KEY, **env)  # fmt: skip
+        for name_ in ("DATABASE_URL", "LITELLM_LOG"):
+            full_env.pop(name_, None)
+        argv = [str(BIN / "litellm"), "--config", str(config_path), "--host", "127.0.0.1",
+                "--port", str(self.port), *extra_args]  # fmt: skip
+        super().__init__(f"{name}-{self.port}", argv, full_env, log_dir)
+
+    def start(self, health_url: str | None = None, seconds: float = 90) -> None:
+        super().start(health_url or f"{self.url}/health/liveliness", seconds)
+
+
+def provider_map() -> dict[str, Any]:
+    return {
+        "custom_provider_map": [
+            {"provider": "laas", "custom_handler": "laas_provider.laas_provider"}
+        ]
+    }
