@@ -7,12 +7,37 @@ Register it in a LiteLLM proxy ``config.yaml``::
         - {provider: laas, custom_handler: laas_provider.laas_provider}
 """
 
-from .handler import LaaSProvider
-from .settings import LaaSSettings
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-
-laas_provider = LaaSProvider()
-"""The handler instance ``custom_provider_map`` points at."""
-
 __all__ = ["LaaSProvider", "LaaSSettings", "__version__", "laas_provider"]
+
+if TYPE_CHECKING:
+    from .handler import LaaSProvider
+    from .settings import LaaSSettings
+
+    laas_provider: LaaSProvider
+
+_instance: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `python -m laas_provider.emulator` starts without importing litellm (~2 s).
+    global _instance
+    if name == "laas_provider":
+        if _instance is None:
+            from .handler import LaaSProvider
+
+            _instance = LaaSProvider()
+        return _instance
+    if name == "LaaSProvider":
+        from .handler import LaaSProvider
+
+        return LaaSProvider
+    if name == "LaaSSettings":
+        from .settings import LaaSSettings
+
+        return LaaSSettings
+    raise AttributeError(f"module 'laas_provider' has no attribute {name!r}")

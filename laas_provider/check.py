@@ -1,0 +1,77 @@
+"""First check of LaaS credentials, without the proxy: ``python -m laas_provider.check``.
+
+Reads LAAS_API_KEY, LAAS_PROJECT_CODE, LAAS_PRESET_HASH (and LAAS_API_BASE) from the
+environment or ``.env``, checks that the preset exists (``GET /api/preset/{hash}``), then
+sends one chat message through the handler (``litellm.completion``) and prints the answer.
+Exit status: 0 ok, 1 LaaS refused or failed, 2 not configured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import httpx
+import litellm
+
+import laas_provider as package
+
+from . import client, errors
+from .settings import LaaSSettings, SettingsError, resolve
+
+
+def check_preset(settings: LaaSSettings) -> tuple[bool, str]:
+    try:
+        response = client.sync_client().get(
+            settings.preset_url(), headers=settings.headers(), timeout=client.timeout(30)
+        )
+    except httpx.TransportError as exc:
+        return False, f"could not reach {settings.api_base} ({type(exc).__name__})"
+    if response.status_code == 200:
+        return True, "preset found"
+    reason = errors.scrub(errors.upstream_message(response), settings.secrets())
+    return False, f"HTTP {response.status_code}: {reason}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="laas-check", description=__doc__.splitlines()[0])
+    parser.add_argument("message", nargs="?", default="Hello! Who are you?")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a preset variable (repeatable)")  # fmt: skip
+    args = parser.parse_args(argv)
+    params = dict(p.split("=", 1) for p in args.param if "=" in p)
+
+    try:
+        settings = resolve(None, None, {})
+    except SettingsError as exc:
+        print(f"laas-check: {exc}. Put them in the environment or in .env", file=sys.stderr)
+        return 2
+    print(f"laas-check: LaaS at {settings.api_base}")
+
+    ok, detail = check_preset(settings)
+    print(f"laas-check: preset: {detail}")
+    if not ok:
+        return 1
+
+    litellm.custom_provider_map = [{"provider": "laas", "custom_handler": package.laas_provider}]
+    try:
+        reply = litellm.completion(
+            model="laas/check",
+            messages=[{"role": "user", "content": args.message}],
+            extra_body={"params": params} if params else None,
+        )
+    except Exception as exc:  # report any failure in one line, then fail
+        print(f"laas-check: chat failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    usage = getattr(reply, "usage", None)
+    print(f"laas-check: answer (finish_reason={reply.choices[0].finish_reason}, "
+          f"tokens={getattr(usage, 'total_tokens', '?')}):")  # fmt: skip
+    print(reply.choices[0].message.content)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The handler's HTTP layer, with LaaS mocked at the transport (respx): statuses, faults, secrets."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import litellm
+import pytest
+import respx
+
+import laas_provider
+
+BASE = "https://laas.test"
+CHAT = f"{BASE}/api/preset/v2/chat/completions"
+SECRETS = {
+    "api_key": "key-SECRET-123",
+    "project_code": "PRJ_SECRET_9",
+    "preset_hash": "c0ffee" * 10 + "abcd",
+}
+ANSWER = {
+    "id": "a1", "created": 1_763_000_000_000, "model": "m",
+    "choices": [{"message": {"role": "assistant", "content": [{"type": "text", "text": "pong"}]}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def provider(monkeypatch):
+    monkeypatch.setattr(
+        litellm,
+        "custom_provider_map",
+        [{"provider": "laas", "custom_handler": laas_provider.laas_provider}],
+    )
+    litellm.utils.custom_llm_setup()
+
+
+def call(**kwargs):
+    kwargs.setdefault("messages", [{"role": "user", "content": "ping"}])
+    return dict(model="laas/test", api_base=BASE, num_retries=0, **SECRETS, **kwargs)
+
+
+def assert_no_secret(text: str) -> None:
+    for value in SECRETS.values():
+        assert value not in text
+
+
+@respx.mock
+async def test_async_call_sends_laas_headers_and_body():
+    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    reply = await litellm.acompletion(**call(extra_body={"params": {"q": 1}}))
+    assert reply.choices[0].message.content == "pong"
+    assert reply.created == 1_763_000_000
+    request = route.calls.last.request
+    assert request.headers["project"] == SECRETS["project_code"]
+    assert request.headers["apiKey"] == SECRETS["api_key"]
+    body = json.loads(request.content)
+    assert body == {
+        "hash": SECRETS["preset_hash"],
+        "params": {"q": "1"},
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "ping"}]}],
+    }
+
+
+@respx.mock
+def test_sync_call_uses_the_sync_client():
+    respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    reply = litellm.completion(**call())
+    assert reply.choices[0].message.content == "pong"
+    assert reply.usage.total_tokens == 4
+
+
+@respx.mock
+async def test_connections_are_pooled_per_loop():
+    respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    from laas_provider import client
+
+    first = client.async_client()
+    await litellm.acompletion(**call())
+    assert client.async_client() is first
+
+
+@pytest.mark.parametrize(
+    ("status", "exception", "client_status"),
+    [
+        (400, litellm.BadRequestError, 400),
+        (401, litellm.AuthenticationError, 401),
+        (403, litellm.PermissionDeniedError, 403),
+        (404, litellm.NotFoundError, 404),
+        (409, litellm.BadRequestError, 409),
+        (413, litellm.BadRequestError, 413),
+        (422, litellm.UnprocessableEntityError, 422),
+        (429, litellm.RateLimitError, 429),
+        (500, litellm.InternalServerError, 500),
+        (502, litellm.BadGatewayError, 502),
+        (503, litellm.ServiceUnavailableError, 503),
+        (504, litellm.Timeout, 504),
+    ],
+)
+@respx.mock
+async def test_upstream_status_maps_to_litellm_exception(status, exception, client_status):
+    echo = f"bad request for {SECRETS['project_code']} with {SECRETS['api_key']}"
+    respx.post(CHAT).mock(return_value=httpx.Response(status, json={"message": echo}))
+    with pytest.raises(exception) as caught:
+        await litellm.acompletion(**call())
+    assert caught.value.status_code == client_status
+    assert "bad request for" in str(caught.value)  # LaaS's own words are kept ...
+    assert_no_secret(str(caught.value))  # ... without the secrets it echoed
+
+
+@respx.mock
+async def test_html_error_body_is_summarised():
+    respx.post(CHAT).mock(
+        return_value=httpx.Response(502, text="<html>\n<body>Bad   gateway</body></html>")
+    )
+    with pytest.raises(litellm.BadGatewayError, match="Bad gateway"):
+        await litellm.acompletion(**call())
+
+
+@pytest.mark.parametrize(
+    ("fault", "exception"),
+    [
+        (httpx.ReadTimeout("slow"), litellm.Timeout),
+        (httpx.ConnectTimeout("slow"), litellm.Timeout),
+        (httpx.ConnectError("refused"), litellm.ServiceUnavailableError),
+        (httpx.RemoteProtocolError("cut"), litellm.ServiceUnavailableError),
+    ],
+)
+@respx.mock
+async def test_transport_failures_map_to_retryable_errors(fault, exception):
+    respx.post(CHAT).mock(side_effect=fault)
+    with pytest.raises(exception) as caught:
+        await litellm.acompletion(**call())
+    assert_no_secret(str(caught.value))
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, json={"message": "thread too long"}),
+        httpx.Response(200, text="not json"),
+    ],
+)
+@respx.mock
+async def test_unusable_200_is_an_upstream_error(response):
+    respx.post(CHAT).mock(return_value=response)
+    with pytest.raises(litellm.BadGatewayError, match="unusable answer"):
+        await litellm.acompletion(**call())
+
+
+@respx.mock
+async def test_bad_input_is_refused_before_any_upstream_call():
+    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    with pytest.raises(litellm.BadRequestError, match=r"messages\[0\]\.role"):
+        await litellm.acompletion(
+            **call(messages=[{"role": "tool", "content": "x", "tool_call_id": "1"}])
+        )
+    assert not route.called
+
+
+@respx.mock
+async def test_missing_settings_are_named_before_any_upstream_call(monkeypatch):
+    for name in ("LAAS_API_KEY", "LAAS_PROJECT_CODE", "LAAS_PRESET_HASH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("laas_provider.settings._dotenv", lambda: {})
+    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    with pytest.raises(litellm.AuthenticationError, match="preset_hash"):
+        await litellm.acompletion(model="laas/test", api_base=BASE, api_key="k", project_code="p",
+                                  messages=[{"role": "user", "content": "x"}], num_retries=0)  # fmt: skip
+    assert not route.called
+
+
+@respx.mock
+async def test_configured_timeout_reaches_httpx():
+    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    await litellm.acompletion(**call(laas_timeout=7))
+    assert route.calls.last.request.extensions["timeout"]["read"] == 7

@@ -1,0 +1,91 @@
+"""Settings resolution: litellm_params > environment > .env > defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from laas_provider import settings
+from laas_provider.settings import DEFAULT_API_BASE, SettingsError, resolve
+
+ENV = {
+    "LAAS_API_BASE": "http://env-base",
+    "LAAS_API_KEY": "env-key",
+    "LAAS_PROJECT_CODE": "ENV_PRJ",
+    "LAAS_PRESET_HASH": "e" * 64,
+}
+
+
+def test_environment_fills_everything_when_params_are_empty():
+    s = resolve(None, None, {}, env=ENV)
+    assert s.api_base == "http://env-base"
+    assert s.secrets() == ("env-key", "ENV_PRJ", "e" * 64)
+
+
+def test_litellm_params_win_over_environment():
+    s = resolve("http://dep", "dep-key", {"project_code": "DEP", "preset_hash": "d" * 64}, env=ENV)
+    assert s.api_base == "http://dep"
+    assert s.secrets() == ("dep-key", "DEP", "d" * 64)
+
+
+def test_each_setting_falls_back_on_its_own():
+    s = resolve(None, "dep-key", {}, env=ENV)
+    assert s.secrets() == ("dep-key", "ENV_PRJ", "e" * 64)
+
+
+def test_default_api_base():
+    env = {k: v for k, v in ENV.items() if k != "LAAS_API_BASE"}
+    assert resolve(None, None, {}, env=env).api_base == DEFAULT_API_BASE
+
+
+@pytest.mark.parametrize("missing", ["LAAS_API_KEY", "LAAS_PROJECT_CODE", "LAAS_PRESET_HASH"])
+def test_missing_setting_is_named(missing):
+    env = {k: v for k, v in ENV.items() if k != missing}
+    with pytest.raises(SettingsError, match=missing):
+        resolve(None, None, {}, env=env)
+
+
+def test_errors_never_show_values():
+    with pytest.raises(SettingsError) as caught:
+        resolve(
+            None,
+            "secret-key-value",
+            {"laas_timeout": "soon"},
+            env={"LAAS_PROJECT_CODE": "P", "LAAS_PRESET_HASH": "h"},
+        )
+    assert "secret-key-value" not in str(caught.value)
+    assert "laas_timeout" in str(caught.value)
+
+
+def test_timeout_defaults_to_120_and_is_configurable():
+    assert resolve(None, None, {}, env=ENV).timeout == 120
+    assert resolve(None, None, {}, env={**ENV, "LAAS_TIMEOUT": "300"}).timeout == 300
+    assert resolve(None, None, {"laas_timeout": 45}, env=ENV).timeout == 45
+
+
+def test_litellm_timeout_is_an_upper_bound():
+    assert resolve(None, None, {}, env=ENV, timeout=30).timeout == 30
+    assert resolve(None, None, {}, env=ENV, timeout=6000).timeout == 120
+
+
+def test_repr_hides_secrets():
+    s = resolve(None, None, {}, env=ENV)
+    assert "env-key" not in repr(s) and "ENV_PRJ" not in repr(s) and "e" * 64 not in repr(s)
+
+
+def test_headers_are_named_as_laas_documents():
+    headers = resolve(None, None, {}, env=ENV).headers()
+    assert headers["project"] == "ENV_PRJ" and headers["apiKey"] == "env-key"
+
+
+def test_dotenv_fills_what_the_environment_lacks(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("LAAS_API_KEY=dotenv-key\nLAAS_PROJECT_CODE=DOT\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAAS_PROJECT_CODE", "FROM_ENV")
+    monkeypatch.setenv("LAAS_PRESET_HASH", "f" * 64)
+    monkeypatch.delenv("LAAS_API_KEY", raising=False)
+    settings._dotenv.cache_clear()
+    try:
+        s = resolve(None, None, {})
+    finally:
+        settings._dotenv.cache_clear()
+    assert s.secrets() == ("dotenv-key", "FROM_ENV", "f" * 64)
