@@ -17,7 +17,7 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from . import client, errors, transform
-from .settings import LaaSSettings, SettingsError, resolve
+from .settings import LaaSSettings, SettingsError, check_client_keys, resolve
 
 log = logging.getLogger("laas_provider")
 
@@ -25,7 +25,7 @@ log = logging.getLogger("laas_provider")
 class _Call:
     """One request, prepared: settings resolved and the body built (or a 4xx raised)."""
 
-    __slots__ = ("body", "model", "settings")
+    __slots__ = ("body", "laas_messages", "model", "settings")
 
     def __init__(
         self,
@@ -39,6 +39,10 @@ class _Call:
     ) -> None:
         self.model = model
         flat = transform.flatten(optional_params or {})
+        try:
+            check_client_keys(litellm_params, flat)
+        except errors.InputError as exc:
+            raise errors.bad_request(exc, model) from None
         try:
             self.settings: LaaSSettings = resolve(
                 api_base,
@@ -57,6 +61,7 @@ class _Call:
             )
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
+        self.laas_messages = body["messages"]
         self.body = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def request_kwargs(self) -> dict[str, Any]:
@@ -87,7 +92,9 @@ class _Call:
         except ValueError:
             raise errors.bad_answer("not JSON", self.model) from None
         try:
-            return transform.to_model_response(payload, self.model, model_response)
+            return transform.to_model_response(
+                payload, self.model, model_response, self.laas_messages
+            )
         except transform.AnswerError as exc:
             message = errors.scrub(str(exc), self.settings.secrets())
             raise errors.bad_answer(message, self.model) from None

@@ -16,12 +16,30 @@ from typing import Any
 from dotenv import dotenv_values, find_dotenv
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from .errors import refuse
+
 DEFAULT_API_BASE = "https://api-laas.wanted.co.kr"
 DEFAULT_TIMEOUT = 120.0  # LaaS documents no limit; PDFs and big presets can be slow.
 CONNECT_TIMEOUT = 10.0
 
-# Our keys inside a deployment's litellm_params (they reach the handler in optional_params).
-DEPLOYMENT_KEYS = ("project_code", "preset_hash", "laas_timeout", "params")
+# Keys an administrator sets on a deployment. LiteLLM merges a request's top-level (and
+# extra_body) keys into the same optional_params and the request wins, so without this check
+# a client could switch preset, project or upstream. (`params` itself is reserved by
+# LiteLLM's router, so deployment defaults for preset variables are `preset_params`.)
+ADMIN_KEYS = frozenset(
+    {
+        "api_base",
+        "base_url",
+        "api_key",
+        "project_code",
+        "preset_hash",
+        "laas_timeout",
+        "preset_params",
+        "allow_client_preset",
+    }
+)
+# What a deployment with `allow_client_preset: true` lets its clients choose.
+CLIENT_PRESET_KEYS = frozenset({"preset_hash", "project_code"})
 
 ENV = {
     "api_base": "LAAS_API_BASE",
@@ -69,6 +87,33 @@ class LaaSSettings(BaseModel):
             self.project_code.get_secret_value(),
             self.preset_hash.get_secret_value(),
         )
+
+
+def client_keys(litellm_params: Mapping[str, Any] | None) -> set[str]:
+    """Top-level keys of the client's own request body (proxy path only), ``extra_body`` too."""
+    request = (litellm_params or {}).get("proxy_server_request") or {}
+    body = request.get("body") if isinstance(request, Mapping) else None
+    if not isinstance(body, Mapping):
+        return set()  # in-process call: the caller is the administrator
+    keys = set(body)
+    nested = body.get("extra_body")
+    if isinstance(nested, Mapping):
+        keys |= set(nested)
+    return keys
+
+
+def check_client_keys(
+    litellm_params: Mapping[str, Any] | None, optional_params: Mapping[str, Any]
+) -> None:
+    """Refuse a request that sets a deployment's administrator-only key."""
+    sent = client_keys(litellm_params) & ADMIN_KEYS
+    if not sent:
+        return
+    allowed = CLIENT_PRESET_KEYS if optional_params.get("allow_client_preset") is True else set()
+    if "allow_client_preset" in sent:
+        allowed = set()
+    for key in sorted(sent - allowed):
+        raise refuse(key, "is set by the deployment's administrator; a request may not change it")
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from . import variants
 from .presets import PRESETS, Preset
 
 ROLES = ("system", "user", "assistant")
@@ -173,7 +174,7 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
         problem = _check_messages(messages)
         if problem:
             return error(400, problem)
-        return JSONResponse(answer(state, preset, params, messages))
+        return JSONResponse(variants.apply(answer(state, preset, params, messages), body, params))
 
     @app.get("/api/preset/{preset_id}")
     async def preset_info(preset_id: str, request: Request) -> Response:

@@ -31,7 +31,9 @@ IGNORED = frozenset(
     }
 )
 # Our deployment / per-request keys, consumed by settings and the handler, never forwarded.
-OWN_KEYS = frozenset({"params", "project_code", "preset_hash", "laas_timeout"})
+OWN_KEYS = frozenset(
+    {"params", "preset_params", "project_code", "preset_hash", "laas_timeout", "allow_client_preset"}
+)
 RESPONSE_FORMATS = ("text", "json_object")
 
 
@@ -73,8 +75,8 @@ def to_laas_options(
                 raise refuse(
                     name, f"type {kind!r} is not supported; LaaS accepts text or json_object"
                 )
-        elif name == "n" and value == 1:
-            continue
+        elif (name == "n" and value == 1) or (name == "modalities" and value == ["text"]):
+            continue  # asks for what LaaS does anyway
         elif not drop_params:
             raise refuse(name, _why_refused(name))
     return body
@@ -106,15 +108,21 @@ def flatten(optional_params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def preset_params(optional_params: Mapping[str, Any]) -> dict[str, str]:
-    """The preset variables of one request (``extra_body={"params": {...}}``), as strings.
+    """Preset variables: the request's ``params`` merged over the deployment's ``preset_params``.
 
     LaaS wants string values; numbers and booleans are converted, anything else refused.
     """
-    raw = optional_params.get("params")
+    return {
+        **_string_values("preset_params", optional_params.get("preset_params")),
+        **_string_values("params", optional_params.get("params")),
+    }
+
+
+def _string_values(name: str, raw: Any) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise refuse("params", "must be an object of preset variable names to string values")
+        raise refuse(name, "must be an object of preset variable names to string values")
     out: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, bool):
@@ -123,6 +131,6 @@ def preset_params(optional_params: Mapping[str, Any]) -> dict[str, str]:
             out[str(key)] = str(value)
         else:
             raise refuse(
-                f"params.{key}", f"must be a string, number or boolean, got {type(value).__name__}"
+                f"{name}.{key}", f"must be a string, number or boolean, got {type(value).__name__}"
             )
     return out

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from litellm import token_counter
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
 # OpenAI's finish reasons, plus the names other backends use for the same thing.
@@ -85,14 +86,44 @@ def first_choice(answer: Any) -> Mapping[str, Any]:
     return choices[0]
 
 
+def estimate_usage(model: str, prompt_text: str, completion_text: str) -> Usage:
+    """Count tokens locally (text only, no I/O) when LaaS sends no usage, so cost still works."""
+    prompt = token_counter(model=model, text=prompt_text) if prompt_text else 0
+    completion = (
+        token_counter(model=model, text=completion_text, count_response_tokens=True)
+        if completion_text
+        else 0
+    )
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+
+
+def prompt_text(laas_messages: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        part["text"] for m in laas_messages for part in m["content"] if part.get("type") == "text"
+    )
+
+
 def to_model_response(
-    answer: Any, model: str, model_response: ModelResponse | None = None
+    answer: Any,
+    model: str,
+    model_response: ModelResponse | None = None,
+    laas_messages: list[dict[str, Any]] | None = None,
 ) -> ModelResponse:
-    """Fill ``model_response`` (litellm hands one in) from a LaaS answer."""
+    """Fill ``model_response`` (litellm hands one in) from a LaaS answer.
+
+    Without usage in the answer, usage is estimated from ``laas_messages`` and the answer's
+    text, and the message says so: ``provider_specific_fields["usage_estimated"] = True``.
+    """
     choice = first_choice(answer)
     message = choice.get("message")
     if not isinstance(message, Mapping):
         raise AnswerError("the first choice has no `message`")
+    text = content_text(message.get("content"))
+    usage = usage_of(answer)
+    extra = None
+    if usage is None:
+        usage = estimate_usage(model, prompt_text(laas_messages or []), text)
+        extra = {"usage_estimated": True}
     response = model_response if model_response is not None else ModelResponse()
     response.id = str(answer.get("id") or response.id)
     response.created = created_seconds(answer.get("created"))
@@ -101,10 +132,8 @@ def to_model_response(
         Choices(
             index=0,
             finish_reason=finish_reason(choice.get("finish_reason")),
-            message=Message(role="assistant", content=content_text(message.get("content"))),
+            message=Message(role="assistant", content=text, provider_specific_fields=extra),
         )
     ]
-    usage = usage_of(answer)
-    if usage is not None:
-        response.usage = usage  # type: ignore[attr-defined]
+    response.usage = usage  # type: ignore[attr-defined]
     return response

@@ -14,6 +14,9 @@ from .harness import Emulator, Proxy, provider_map
 pytestmark = pytest.mark.e2e
 
 
+PRICES = {"input_cost_per_token": 0.000003, "output_cost_per_token": 0.000015, "mode": "chat"}
+
+
 def laas_model(name: str, **params: object) -> dict:
     return {"model_name": name, "litellm_params": {"model": f"laas/{name}", **params}}
 
@@ -36,7 +39,7 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
     config = {
         "model_list": [
             # Settings from the environment (LAAS_*), as config.yaml's default model.
-            laas_model("laas-chat"),
+            {**laas_model("laas-chat"), "model_info": PRICES},
             # Settings from litellm_params.
             laas_model(
                 "laas-translator",
@@ -45,10 +48,16 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
                 api_key=emulator.api_key,
                 preset_hash=preset_hash("translator"),
             ),
+            laas_model(
+                "laas-defaults",
+                preset_hash=preset_hash("translator"),
+                preset_params={"language": "Korean", "tone": "formal"},
+            ),
+            laas_model("laas-open", allow_client_preset=True),
             laas_model("laas-wrong-key", api_key="not-the-key"),
             laas_model("laas-unknown-preset", preset_hash="0" * 64),
         ],
-        "litellm_settings": provider_map(),
+        "litellm_settings": {**provider_map(), "callbacks": ["cost_log.recorder"]},
         "router_settings": {"num_retries": 0},
         "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
     }

@@ -6,7 +6,9 @@ harness; their output goes to a log file that tests can read (e.g. to look for l
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -114,9 +116,12 @@ class Proxy(Process):
         self.url = f"http://127.0.0.1:{self.port}"
         self.master_key = MASTER_KEY
         config_path = log_dir / f"{name}-{self.port}.yaml"
+        # Callbacks are loaded as files next to the config first (see cost_log.py).
+        shutil.copy(Path(__file__).with_name("cost_log.py"), log_dir / "cost_log.py")
+        self.cost_log = log_dir / f"{name}-{self.port}-cost.jsonl"
         config_path.write_text(yaml.safe_dump(config, sort_keys=False))
         full_env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True",
-                        LITELLM_MASTER_KEY=MASTER_KEY, **env)  # fmt: skip
+                        LITELLM_MASTER_KEY=MASTER_KEY, COST_LOG=str(self.cost_log), **env)  # fmt: skip
         for name_ in ("DATABASE_URL", "LITELLM_LOG"):
             full_env.pop(name_, None)
         argv = [str(BIN / "litellm"), "--config", str(config_path), "--host", "127.0.0.1",
@@ -125,6 +130,12 @@ class Proxy(Process):
 
     def start(self, health_url: str | None = None, seconds: float = 90) -> None:
         super().start(health_url or f"{self.url}/health/liveliness", seconds)
+
+    def costs(self) -> list[dict[str, Any]]:
+        """What the cost_log callback recorded (if the config lists ``cost_log.recorder``)."""
+        if not self.cost_log.exists():
+            return []
+        return [json.loads(line) for line in self.cost_log.read_text().splitlines()]
 
 
 def provider_map() -> dict[str, Any]:
