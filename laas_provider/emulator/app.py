@@ -7,7 +7,6 @@ read what was received; they exist only here, never on the real service.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import math
@@ -19,7 +18,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import variants
+from . import faults, variants
+from .faults import Fault
 from .presets import PRESETS, Preset
 
 ROLES = ("system", "user", "assistant")
@@ -31,23 +31,15 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 @dataclass
-class Fault:
-    """One queued misbehaviour, applied to the next chat call(s)."""
-
-    status: int = 500
-    body: Any = None  # JSON value, or a str sent as-is (e.g. HTML)
-    delay: float = 0.0
-    count: int = 1
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class State:
     project_code: str
     api_key: str
     presets: dict[str, Preset]
     faults: list[Fault] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
+    # Client (host, port) pairs seen: one per TCP connection, so tests can check reuse.
+    connections: set[tuple[str, int]] = field(default_factory=set)
+    disconnected: int = 0
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
 
@@ -122,13 +114,18 @@ def answer(state: State, preset: Preset, params: dict[str, str], messages: list[
     }
 
 
-def _fault_response(fault: Fault) -> Response:
-    if isinstance(fault.body, str):
-        return Response(
-            fault.body, status_code=fault.status, headers=fault.headers, media_type="text/html"
-        )
-    body = fault.body if fault.body is not None else {"message": f"emulated fault {fault.status}"}
-    return JSONResponse(body, status_code=fault.status, headers=fault.headers)
+def _next_fault(state: State, body: dict[str, Any]) -> Fault | None:
+    params = body.get("params")
+    spec = params.get(faults.FAULT_PARAM) if isinstance(params, dict) else None
+    if isinstance(spec, str) and spec:
+        return Fault.parse(spec)
+    if not state.faults:
+        return None
+    fault = state.faults[0]
+    fault.count -= 1
+    if fault.count <= 0:
+        state.faults.pop(0)
+    return fault
 
 
 def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRESETS) -> FastAPI:
@@ -153,14 +150,19 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
         if not isinstance(body, dict):
             return error(400, "request body must be a JSON object")
         state.received.append(body)
-        if state.faults:
-            fault = state.faults[0]
-            fault.count -= 1
-            if fault.count <= 0:
-                state.faults.pop(0)
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            return _fault_response(fault)
+        if request.client:
+            state.connections.add((request.client.host, request.client.port))
+        fault = _next_fault(state, body)
+        if fault is not None and fault.kind == "slow":
+            if not await faults.wait_for_caller(fault.delay, request):
+                state.disconnected += 1
+                return Response(status_code=499)
+        elif fault is not None:
+            response = await faults.respond(fault, request)
+            if response is None:
+                state.disconnected += 1  # the caller went away before the answer
+                return Response(status_code=499)
+            return response
         preset_id = body.get("hash")
         if not isinstance(preset_id, str) or not preset_id:
             return error(400, "hash is required")
@@ -199,6 +201,16 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
             state.faults.append(Fault(**item))
         return JSONResponse({"queued": len(state.faults)})
 
+    @app.get("/_emulator/stats")
+    async def stats() -> Response:
+        return JSONResponse(
+            {
+                "requests": len(state.received),
+                "connections": len(state.connections),
+                "disconnected": state.disconnected,
+            }
+        )
+
     @app.get("/_emulator/received")
     async def received() -> Response:
         return JSONResponse(state.received)
@@ -207,6 +219,8 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
     async def reset() -> Response:
         state.faults.clear()
         state.received.clear()
+        state.connections.clear()
+        state.disconnected = 0
         return JSONResponse({"ok": True})
 
     @app.get("/_emulator/health")
