@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -16,10 +17,24 @@ import litellm
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
-from . import client, errors, transform
+from . import client, errors, redact, transform
 from .settings import LaaSSettings, SettingsError, check_client_keys, resolve
 
 log = logging.getLogger("laas_provider")
+
+
+def _configure_logging() -> None:
+    # LAAS_LOG_LEVEL=DEBUG shows what the plugin does; it never logs keys, projects or presets.
+    level = os.environ.get("LAAS_LOG_LEVEL")
+    if level and not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("laas_provider %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(level.upper())
+
+
+_configure_logging()
+redact.install()
 
 
 class _Call:
@@ -54,6 +69,7 @@ class _Call:
             raise litellm.AuthenticationError(
                 message=f"LaaS: {exc}", model=model, llm_provider=errors.PROVIDER
             ) from None
+        redact.remember(*self.settings.secrets())
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
         try:
             body = transform.build_body(
@@ -63,6 +79,10 @@ class _Call:
             raise errors.bad_request(exc, model) from None
         self.laas_messages = body["messages"]
         self.body = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        log.debug(
+            "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
+            model, len(self.laas_messages), len(self.body), self.settings.timeout,
+        )  # fmt: skip
 
     def request_kwargs(self) -> dict[str, Any]:
         return {

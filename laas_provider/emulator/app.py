@@ -208,6 +208,7 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
                 "requests": len(state.received),
                 "connections": len(state.connections),
                 "disconnected": state.disconnected,
+                "faults_queued": sum(f.count for f in state.faults),
             }
         )
 

@@ -32,7 +32,14 @@ IGNORED = frozenset(
 )
 # Our deployment / per-request keys, consumed by settings and the handler, never forwarded.
 OWN_KEYS = frozenset(
-    {"params", "preset_params", "project_code", "preset_hash", "laas_timeout", "allow_client_preset"}
+    {
+        "params",
+        "preset_params",
+        "project_code",
+        "preset_hash",
+        "laas_timeout",
+        "allow_client_preset",
+    }
 )
 RESPONSE_FORMATS = ("text", "json_object")
 

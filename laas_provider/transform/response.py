@@ -94,7 +94,9 @@ def estimate_usage(model: str, prompt_text: str, completion_text: str) -> Usage:
         if completion_text
         else 0
     )
-    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+    return Usage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+    )
 
 
 def prompt_text(laas_messages: list[dict[str, Any]]) -> str:
