@@ -168,7 +168,10 @@ TOOLS = [
             },
             "response_format",
         ),
-        ({"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}, "modalities"),
+        (
+            {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}},
+            "modalities",
+        ),
         ({"extra_body": {"unknown_knob": 1}}, "unknown_knob"),
     ],
 )
