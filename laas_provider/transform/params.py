@@ -8,6 +8,7 @@ dropped when litellm's ``drop_params`` is on).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,8 @@ RESPONSE_FORMATS = ("text", "json_object")
 def _number(name: str, value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise refuse(name, f"must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise refuse(name, "must be a finite number")
     return value
 
 

@@ -6,6 +6,7 @@ a list of parts, ``created`` in seconds or milliseconds, extra keys, missing usa
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -55,10 +56,15 @@ def finish_reason(value: Any) -> str:
     return "stop"
 
 
+LATEST_CREATED = 32_503_680_000  # year 3000: anything later is not a timestamp
+
+
 def created_seconds(value: Any) -> int:
     # LaaS has been seen sending 13-digit millisecond timestamps.
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return int(value / 1000) if value > 1e12 else int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        seconds = value / 1000 if value > 1e12 else value
+        if 1 <= seconds < LATEST_CREATED:
+            return int(seconds)
     return int(time.time())
 
 
@@ -68,10 +74,12 @@ def usage_of(answer: Mapping[str, Any]) -> Usage | None:
         return None
     prompt = raw.get("prompt_tokens", raw.get("input_tokens"))
     completion = raw.get("completion_tokens", raw.get("output_tokens"))
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (prompt, completion)):
+    if not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (prompt, completion)
+    ):
         return None
     total = raw.get("total_tokens")
-    if not isinstance(total, int):
+    if not isinstance(total, int) or isinstance(total, bool) or total < prompt + completion:
         total = prompt + completion
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
 
