@@ -59,7 +59,10 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
         ],
         "litellm_settings": {**provider_map(), "callbacks": ["cost_log.recorder"]},
         "router_settings": {"num_retries": 0},
-        "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
+        "general_settings": {
+            "master_key": "os.environ/LITELLM_MASTER_KEY",
+            "cancel_on_disconnect": True,
+        },
     }
     server = Proxy(config, emulator.laas_env("echo"), log_dir)
     server.start()
