@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import limits
 from ..errors import refuse
+from .content import to_laas_part
 
 # OpenAI role -> LaaS role. `developer` is OpenAI's newer name for `system`.
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
@@ -35,10 +37,11 @@ def _message(message: Any, place: str) -> dict[str, Any]:
         )
     if role == "assistant" and message.get("audio"):
         raise refuse(f"{place}.audio", "audio is not supported by LaaS")
-    return {"role": ROLES[role], "content": _content(message.get("content"), f"{place}.content")}
+    content = _content(message.get("content"), f"{place}.content", role)
+    return {"role": ROLES[role], "content": content}
 
 
-def _content(content: Any, place: str) -> list[dict[str, Any]]:
+def _content(content: Any, place: str, role: str) -> list[dict[str, Any]]:
     # LaaS takes a string or a list of parts; we always send parts (what LaaS's own examples do).
     if isinstance(content, str):
         return [{"type": "text", "text": content}]
@@ -46,18 +49,30 @@ def _content(content: Any, place: str) -> list[dict[str, Any]]:
         raise refuse(place, "is missing; every message needs content")
     if not isinstance(content, Sequence) or isinstance(content, bytes):
         raise refuse(place, "must be a string or a list of content parts")
-    return [_part(part, f"{place}[{i}]") for i, part in enumerate(content)]
+    parts: list[dict[str, Any]] = []
+    images = 0
+    for i, part in enumerate(content):
+        laas_part = _part(part, f"{place}[{i}]", role)
+        if laas_part["type"] == "image_url":
+            images += 1
+            if images > limits.IMAGES_PER_MESSAGE:
+                raise refuse(
+                    f"{place}[{i}]",
+                    f"message has more than {limits.IMAGES_PER_MESSAGE} images; "
+                    f"LaaS accepts at most {limits.IMAGES_PER_MESSAGE} images per message",
+                )
+        parts.append(laas_part)
+    return parts
 
 
-def _part(part: Any, place: str) -> dict[str, Any]:
+def _part(part: Any, place: str, role: str) -> dict[str, Any]:
     if not isinstance(part, Mapping):
         raise refuse(place, "must be a content part object with a `type`")
-    kind = part.get("type")
-    if kind == "text":
+    if part.get("type") == "text":
         text = part.get("text")
         if not isinstance(text, str):
             raise refuse(f"{place}.text", "must be a string")
         return {"type": "text", "text": text}
-    if kind in ("image_url", "file", "document", "input_audio"):
-        raise refuse(place, f"`{kind}` parts are not supported yet by this LaaS provider")
-    raise refuse(place, f"unknown content part type {kind!r}")
+    if role != "user" and part.get("type") in ("image_url", "file", "document"):
+        raise refuse(place, "LaaS accepts images and documents in user messages only")
+    return to_laas_part(part, place)

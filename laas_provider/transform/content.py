@@ -1,0 +1,203 @@
+"""One OpenAI content part -> one LaaS part, checked against LaaS's limits (pure).
+
+Shapes and what they become are listed in docs/multimodal.md. Big payloads are handled
+carefully: sizes come from the base64 length before anything is decoded, the base64 is
+decoded once, in chunks, into one buffer, and an already-correct data URL is forwarded as
+the very same string (no re-encoding, no copy).
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .. import limits, pdf
+from ..errors import refuse
+
+DATA_PREFIX = "data:"
+HEADER_MAX = 256  # a data URL's `data:<mime>;base64,` header is short; never scan the payload
+DECODE_CHUNK = 1 << 20  # characters per chunk (a multiple of 4)
+
+SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP"}
+INLINE_ONLY = "LaaS needs PDFs inline as base64 (a data:application/pdf;base64,... URL)"
+
+
+@dataclass(frozen=True)
+class DataUrl:
+    mime: str
+    start: int  # where the base64 payload starts in `url`
+    url: str
+
+    @property
+    def b64_len(self) -> int:
+        return len(self.url) - self.start
+
+
+def parse_data_url(url: str, place: str) -> DataUrl:
+    comma = url.find(",", 0, HEADER_MAX)
+    header = url[len(DATA_PREFIX) : comma] if comma > 0 else ""
+    if comma < 0 or not header.endswith(";base64"):
+        raise refuse(place, "a data URL must look like data:<type>;base64,<data>")
+    mime = header.split(";", 1)[0].strip().lower()
+    return DataUrl(mime=mime, start=comma + 1, url=url)
+
+
+def decoded_size(data: DataUrl, place: str) -> int:
+    """The decoded size, from the base64 length alone."""
+    n = data.b64_len
+    if n == 0:
+        raise refuse(place, "the data URL is empty")
+    if n % 4:
+        raise refuse(place, "invalid base64: its length is not a multiple of 4")
+    padding = (data.url[-1] == "=") + (data.url[-2] == "=")
+    return n // 4 * 3 - padding
+
+
+def decode(data: DataUrl, size: int, place: str) -> bytearray:
+    """Decode the payload once, chunk by chunk, into one buffer of ``size`` bytes."""
+    out = bytearray(size)
+    view = memoryview(out)
+    written = 0
+    url, end = data.url, len(data.url)
+    try:
+        for at in range(data.start, end, DECODE_CHUNK):
+            chunk = binascii.a2b_base64(
+                url[at : min(at + DECODE_CHUNK, end)].encode("ascii"), strict_mode=True
+            )
+            view[written : written + len(chunk)] = chunk
+            written += len(chunk)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise refuse(place, "invalid base64 in the data URL") from None
+    if written != size:
+        raise refuse(place, "invalid base64 in the data URL")
+    return out
+
+
+def mb(size: int) -> str:
+    return f"{size / limits.MB:.1f} MB"
+
+
+def sniff(head: bytes | bytearray) -> str | None:
+    head = bytes(head[:16])
+    for magic, mime in SIGNATURES:
+        if head.startswith(magic):
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+# --- images --------------------------------------------------------------------------------
+
+
+def image_part(url: Any, place: str) -> dict[str, Any]:
+    if not isinstance(url, str) or not url:
+        raise refuse(f"{place}.image_url.url", "must be a URL string")
+    if url.startswith(("https://", "http://")):
+        return {"type": "image_url", "image_url": {"url": url}}  # LaaS fetches it; we never do
+    if not url.startswith(DATA_PREFIX):
+        scheme = url.split(":", 1)[0] if ":" in url else url[:16]
+        raise refuse(
+            place, f"unsupported image URL scheme {scheme!r}; use https:// or a base64 data URL"
+        )
+    data = parse_data_url(url, place)
+    if data.mime == "application/pdf":
+        return document_part(data, place)
+    size = decoded_size(data, place)
+    if size > limits.IMAGE_MAX_BYTES:
+        raise refuse(
+            place,
+            f"image is {mb(size)}; LaaS accepts at most {limits.IMAGE_MAX_BYTES // limits.MB} MB per image",
+        )
+    raw = decode(data, size, place)
+    actual = sniff(raw)
+    if actual not in limits.IMAGE_TYPES:
+        found = NAMES.get(actual or "", "not a JPEG or PNG image")
+        raise refuse(place, f"image is {found}; LaaS accepts JPEG and PNG only")
+    if actual != data.mime:
+        # Declared type and bytes disagree (e.g. a PNG sent as image/jpeg): LaaS takes both
+        # formats, so send the true type rather than refuse a usable image.
+        url = f"data:{actual};base64,{url[data.start :]}"
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+
+def document_part(data: DataUrl, place: str) -> dict[str, Any]:
+    if data.mime not in ("application/pdf", ""):
+        raise refuse(
+            place, f"file type {data.mime!r} is not supported; LaaS accepts PDF documents only"
+        )
+    size = decoded_size(data, place)
+    if size > limits.PDF_MAX_BYTES:
+        raise refuse(
+            place,
+            f"PDF is {mb(size)}; LaaS accepts at most {limits.PDF_MAX_BYTES // limits.MB} MB per PDF",
+        )
+    raw = decode(data, size, place)
+    if not pdf.is_pdf(raw):
+        raise refuse(place, "the file is not a PDF (no %PDF- signature)")
+    try:
+        pages = pdf.page_count(raw)
+    except pdf.PdfError as exc:
+        raise refuse(place, str(exc)) from None
+    if pages > limits.PDF_MAX_PAGES:
+        raise refuse(
+            place, f"PDF has {pages} pages; LaaS accepts at most {limits.PDF_MAX_PAGES} pages"
+        )
+    url = data.url
+    if data.mime != "application/pdf":
+        url = f"data:application/pdf;base64,{url[data.start :]}"
+    return {"type": "document", "document_url": {"url": url}}
+
+
+def pdf_from_url(url: Any, place: str) -> dict[str, Any]:
+    if not isinstance(url, str) or not url:
+        raise refuse(place, f"missing the PDF; {INLINE_ONLY}")
+    if not url.startswith(DATA_PREFIX):
+        if url.startswith(("https://", "http://")):
+            raise refuse(place, f"PDF by URL is not supported; {INLINE_ONLY}")
+        # Bare base64 (some clients send file_data without the data: header).
+        url = f"data:application/pdf;base64,{url}"
+    return document_part(parse_data_url(url, place), place)
+
+
+def file_part(file: Any, place: str) -> dict[str, Any]:
+    if not isinstance(file, Mapping):
+        raise refuse(f"{place}.file", "must be an object with file_data")
+    if not file.get("file_data"):
+        if file.get("file_id"):
+            raise refuse(place, f"file_id (OpenAI Files API) is not supported; {INLINE_ONLY}")
+        raise refuse(place, f"missing file_data; {INLINE_ONLY}")
+    declared = file.get("format")
+    if isinstance(declared, str) and declared and declared != "application/pdf":
+        raise refuse(
+            place, f"file type {declared!r} is not supported; LaaS accepts PDF documents only"
+        )
+    return pdf_from_url(file.get("file_data"), place)
+
+
+def to_laas_part(part: Mapping[str, Any], place: str) -> dict[str, Any]:
+    """A non-text content part as LaaS wants it (text parts are handled by the caller)."""
+    kind = part.get("type")
+    if kind == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, Mapping) else image
+        return image_part(url, place)
+    if kind == "file":
+        return file_part(part.get("file"), place)
+    if kind == "document":
+        doc = part.get("document_url")
+        return pdf_from_url(doc.get("url") if isinstance(doc, Mapping) else doc, place)
+    if kind == "input_audio":
+        raise refuse(place, "audio input is not supported by LaaS")
+    raise refuse(place, f"unknown content part type {kind!r}")

@@ -1,0 +1,232 @@
+"""Images and PDFs: every shape, every limit at and just past it, on real files."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from laas_provider.errors import InputError
+from laas_provider.limits import IMAGE_MAX_BYTES, MB, PDF_MAX_BYTES, PDF_MAX_PAGES
+from laas_provider.transform import to_laas_messages
+from tests.media import data_url, image, padded, pdf
+
+
+def user(*parts) -> list[dict]:
+    return [{"role": "user", "content": [{"type": "text", "text": "look"}, *parts]}]
+
+
+def img(url: str, **extra) -> dict:
+    return {"type": "image_url", "image_url": {"url": url, **extra}}
+
+
+def one_part(*parts) -> dict:
+    return to_laas_messages(user(*parts))[0]["content"][1]
+
+
+def refusal(*parts, messages=None) -> InputError:
+    with pytest.raises(InputError) as caught:
+        to_laas_messages(messages or user(*parts))
+    return caught.value
+
+
+# --- images --------------------------------------------------------------------------------
+
+
+def test_https_image_url_passes_through_and_detail_is_dropped():
+    part = one_part(img("https://static.example.com/a.jpg", detail="high"))
+    assert part == {"type": "image_url", "image_url": {"url": "https://static.example.com/a.jpg"}}
+
+
+@pytest.mark.parametrize(("fmt", "mime"), [("PNG", "image/png"), ("JPEG", "image/jpeg")])
+def test_base64_image_is_kept_as_the_same_string(fmt, mime):
+    url = data_url(mime, image(fmt))
+    assert one_part(img(url))["image_url"]["url"] is url  # no copy, no re-encoding
+
+
+def test_png_declared_as_jpeg_is_sent_with_its_true_type():
+    url = data_url("image/jpeg", image("PNG"))
+    sent = one_part(img(url))["image_url"]["url"]
+    assert sent.startswith("data:image/png;base64,")
+    assert sent.split(",", 1)[1] == url.split(",", 1)[1]
+
+
+def test_image_at_4_mb_is_accepted():
+    one_part(img(data_url("image/png", padded(image("PNG"), IMAGE_MAX_BYTES))))
+
+
+def test_image_just_past_4_mb_is_refused_with_its_size():
+    error = refusal(img(data_url("image/png", padded(image("PNG"), IMAGE_MAX_BYTES + 1))))
+    assert error.place == "messages[0].content[1]"
+    assert "image is 4.0 MB; LaaS accepts at most 4 MB per image" in str(error)
+
+
+def test_five_mb_image_message_names_place_and_limit():
+    error = refusal(img(data_url("image/png", padded(image("PNG"), int(5.3 * MB)))))
+    assert (
+        str(error) == "messages[0].content[1]: image is 5.3 MB; LaaS accepts at most 4 MB per image"
+    )
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("GIF", "GIF"), ("WEBP", "WebP")])
+def test_other_image_formats_are_refused_by_their_bytes(fmt, name):
+    error = refusal(img(data_url("image/png", image(fmt))))
+    assert f"image is {name}; LaaS accepts JPEG and PNG only" in str(error)
+
+
+def test_three_images_are_accepted_and_a_fourth_is_refused():
+    url = data_url("image/png", image("PNG"))
+    assert len(to_laas_messages(user(*[img(url)] * 3))[0]["content"]) == 4
+    error = refusal(*[img(url)] * 3, img("https://x.example/4.png"))
+    assert error.place == "messages[0].content[4]"
+    assert "at most 3 images per message" in str(error)
+
+
+def test_three_images_in_each_of_two_messages_are_fine():
+    url = "https://x.example/a.png"
+    messages = [
+        *user(*[img(url)] * 3),
+        {"role": "assistant", "content": "ok"},
+        *user(*[img(url)] * 3),
+    ]
+    assert len(to_laas_messages(messages)) == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("ftp://x/a.png", "unsupported image URL scheme 'ftp'"),
+        ("file:///etc/passwd", "unsupported image URL scheme 'file'"),
+        ("data:image/png,rawbytes", "data:<type>;base64,<data>"),
+        ("data:image/png;base64,@@@@", "invalid base64"),
+        ("data:image/png;base64,abc", "multiple of 4"),
+        ("data:image/png;base64,", "empty"),
+        (
+            "data:image/png;base64," + base64.b64encode(b"just some text").decode(),
+            "not a JPEG or PNG image",
+        ),
+    ],
+)
+def test_bad_image_urls_are_refused(url, words):
+    assert words in str(refusal(img(url)))
+
+
+def test_images_outside_user_messages_are_refused():
+    messages = [{"role": "system", "content": [img("https://x.example/a.png")]}]
+    assert "user messages only" in str(refusal(messages=messages))
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+DOC = "data:application/pdf;base64,"
+
+
+def test_openai_file_part_becomes_a_laas_document():
+    url = data_url("application/pdf", pdf(3))
+    part = one_part({"type": "file", "file": {"file_data": url, "filename": "a.pdf"}})
+    assert part == {"type": "document", "document_url": {"url": url}}
+    assert part["document_url"]["url"] is url
+
+
+def test_laas_document_part_is_kept():
+    url = data_url("application/pdf", pdf(3))
+    assert (
+        one_part({"type": "document", "document_url": {"url": url}})["document_url"]["url"] is url
+    )
+
+
+def test_pdf_as_image_url_data_url_becomes_a_document():
+    url = data_url("application/pdf", pdf(2))
+    assert one_part(img(url)) == {"type": "document", "document_url": {"url": url}}
+
+
+def test_bare_base64_file_data_is_accepted_as_a_pdf():
+    raw = base64.b64encode(pdf(1)).decode()
+    part = one_part({"type": "file", "file": {"file_data": raw}})
+    assert part["document_url"]["url"] == DOC + raw
+
+
+@pytest.mark.parametrize("object_streams", [False, True])
+def test_20_pages_are_accepted_and_21_refused_with_both_xref_kinds(object_streams):
+    one_part(
+        {
+            "type": "file",
+            "file": {"file_data": data_url("application/pdf", pdf(PDF_MAX_PAGES, object_streams))},
+        }
+    )
+    error = refusal(
+        {
+            "type": "file",
+            "file": {"file_data": data_url("application/pdf", pdf(21, object_streams))},
+        }
+    )
+    assert "PDF has 21 pages; LaaS accepts at most 20 pages" in str(error)
+
+
+def test_pdf_at_32_mb_is_accepted_and_just_past_is_refused():
+    one_part(
+        {
+            "type": "document",
+            "document_url": {"url": data_url("application/pdf", pdf(2, True, PDF_MAX_BYTES))},
+        }
+    )
+    error = refusal(
+        {
+            "type": "document",
+            "document_url": {"url": data_url("application/pdf", pdf(2, True, PDF_MAX_BYTES + 1))},
+        }
+    )
+    assert "PDF is 32.0 MB; LaaS accepts at most 32 MB per PDF" in str(error)
+
+
+def test_33_mb_pdf_is_refused_without_decoding():
+    # Not even valid base64 after the first characters: the size alone decides.
+    url = DOC + "A" * (((33 * MB) // 3) * 4)
+    assert "PDF is 33.0 MB" in str(refusal({"type": "document", "document_url": {"url": url}}))
+
+
+@pytest.mark.parametrize(
+    ("file", "words"),
+    [
+        ({"file_id": "file-abc123"}, "file_id (OpenAI Files API) is not supported"),
+        ({"file_data": "https://example.com/a.pdf"}, "PDF by URL is not supported"),
+        (
+            {"file_data": data_url("text/plain", b"hello there!")},
+            "file type 'text/plain' is not supported",
+        ),
+        ({"file_data": data_url("application/pdf", b"hello there!")}, "not a PDF"),
+        ({"file_data": DOC + "%%%%"}, "invalid base64"),
+        ({"file_data": data_url("application/pdf", b"%PDF-1.7\nbroken")}, "cannot be read"),
+        ({}, "missing file_data"),
+    ],
+)
+def test_bad_files_are_refused_saying_what_laas_needs(file, words):
+    error = refusal({"type": "file", "file": file})
+    assert words in str(error)
+    assert error.place == "messages[0].content[1]"
+
+
+def test_document_by_http_url_is_refused():
+    error = refusal({"type": "document", "document_url": {"url": "https://example.com/a.pdf"}})
+    assert "inline as base64" in str(error)
+
+
+def test_mixed_text_three_images_and_a_pdf():
+    png = data_url("image/png", image("PNG"))
+    jpg = data_url("image/jpeg", image("JPEG"))
+    doc = data_url("application/pdf", pdf(5, True))
+    content = to_laas_messages(
+        user(
+            img(png),
+            img(jpg),
+            img("https://x.example/c.png"),
+            {"type": "file", "file": {"file_data": doc}},
+        )
+    )[0]["content"]
+    assert [p["type"] for p in content] == [
+        "text",
+        "image_url",
+        "image_url",
+        "image_url",
+        "document",
+    ]
