@@ -3,8 +3,8 @@ object streams alike, and counts pages from the page tree without rendering them
 
 from __future__ import annotations
 
-import io
 import logging
+from typing import BinaryIO
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -19,14 +19,15 @@ class PdfError(ValueError):
     pass
 
 
-def is_pdf(data: bytes | bytearray | memoryview) -> bool:
-    return bytes(data[:HEADER_WINDOW]).find(PDF_MAGIC) >= 0
+def is_pdf(head: bytes) -> bool:
+    """Whether the first bytes of a file (``HEADER_WINDOW`` of them) hold the PDF signature."""
+    return head[:HEADER_WINDOW].find(PDF_MAGIC) >= 0
 
 
-def page_count(data: bytes | bytearray | memoryview) -> int:
-    """Number of pages, or PdfError if the file cannot be read as a PDF."""
+def page_count(stream: BinaryIO) -> int:
+    """Number of pages of the PDF in a seekable stream, or PdfError if it cannot be read."""
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(stream)
         if reader.is_encrypted and not reader.decrypt(""):
             raise PdfError("the PDF is encrypted with a password")
         return len(reader.pages)

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import faults, variants
+from . import faults, multimodal, variants
 from .faults import Fault
 from .presets import PRESETS, Preset
 
@@ -55,8 +55,8 @@ def _text_of(content: Any) -> str:
     )
 
 
-def _check_messages(messages: Any) -> str | None:
-    """The reason the messages are not acceptable, or None."""
+def _check_messages(messages: Any, seen: multimodal.Received) -> str | None:
+    """The reason the messages are not acceptable, or None (counting images and PDFs)."""
     if not isinstance(messages, list):
         return "messages must be a list"
     for i, message in enumerate(messages):
@@ -67,15 +67,28 @@ def _check_messages(messages: Any) -> str | None:
             continue
         if not isinstance(content, list):
             return f"messages[{i}].content must be a string or a list of parts"
+        images_before = seen.images
         for j, part in enumerate(content):
-            if not isinstance(part, dict) or part.get("type") != "text":
-                return f"messages[{i}].content[{j}]: unsupported part"
-            if not isinstance(part.get("text"), str):
-                return f"messages[{i}].content[{j}].text must be a string"
+            where = f"messages[{i}].content[{j}]"
+            if not isinstance(part, dict):
+                return f"{where}: unsupported part"
+            if part.get("type") == "text":
+                if not isinstance(part.get("text"), str):
+                    return f"{where}.text must be a string"
+                continue
+            problem = multimodal.check_part(part, where, seen, seen.images - images_before)
+            if problem:
+                return problem
     return None
 
 
-def answer(state: State, preset: Preset, params: dict[str, str], messages: list[dict]) -> dict:
+def answer(
+    state: State,
+    preset: Preset,
+    params: dict[str, str],
+    messages: list[dict],
+    seen: multimodal.Received | None = None,
+) -> dict:
     system = preset.fill(params)
     roles = ["system", *(m["role"] for m in messages)]
     last_user = next(
@@ -88,6 +101,7 @@ def answer(state: State, preset: Preset, params: dict[str, str], messages: list[
             f"roles: {','.join(roles)}",
             f"params: {json.dumps(params, ensure_ascii=False, sort_keys=True)}",
             f"last user: {last_user}",
+            (seen or multimodal.Received()).line(),
         ]
     )
     prompt_tokens = estimate_tokens(system) + sum(
@@ -173,10 +187,13 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
         if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
             return error(400, "params must be an object of strings")
         messages = body.get("messages") or []
-        problem = _check_messages(messages)
+        seen = multimodal.Received()
+        problem = _check_messages(messages, seen)
         if problem:
             return error(400, problem)
-        return JSONResponse(variants.apply(answer(state, preset, params, messages), body, params))
+        return JSONResponse(
+            variants.apply(answer(state, preset, params, messages, seen), body, params)
+        )
 
     @app.get("/api/preset/{preset_id}")
     async def preset_info(preset_id: str, request: Request) -> Response:

@@ -2,23 +2,23 @@
 
 Shapes and what they become are listed in docs/multimodal.md. Big payloads are handled
 carefully: sizes come from the base64 length before anything is decoded, the base64 is
-decoded once, in chunks, into one buffer, and an already-correct data URL is forwarded as
-the very same string (no re-encoding, no copy).
+validated in small chunks, only the bytes a check needs are decoded (signature, PDF trailer,
+xref and page tree; see ``b64``), and an already-correct data URL is forwarded as the very
+same string (no re-encoding, no copy).
 """
 
 from __future__ import annotations
 
-import binascii
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import limits, pdf
+from .. import b64, limits, pdf
 from ..errors import refuse
 
 DATA_PREFIX = "data:"
 HEADER_MAX = 256  # a data URL's `data:<mime>;base64,` header is short; never scan the payload
-DECODE_CHUNK = 1 << 20  # characters per chunk (a multiple of 4)
 
 SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -52,41 +52,28 @@ def parse_data_url(url: str, place: str) -> DataUrl:
 
 def decoded_size(data: DataUrl, place: str) -> int:
     """The decoded size, from the base64 length alone."""
-    n = data.b64_len
-    if n == 0:
+    if data.b64_len == 0:
         raise refuse(place, "the data URL is empty")
-    if n % 4:
-        raise refuse(place, "invalid base64: its length is not a multiple of 4")
-    padding = (data.url[-1] == "=") + (data.url[-2] == "=")
-    return n // 4 * 3 - padding
-
-
-def decode(data: DataUrl, size: int, place: str) -> bytearray:
-    """Decode the payload once, chunk by chunk, into one buffer of ``size`` bytes."""
-    out = bytearray(size)
-    view = memoryview(out)
-    written = 0
-    url, end = data.url, len(data.url)
     try:
-        for at in range(data.start, end, DECODE_CHUNK):
-            chunk = binascii.a2b_base64(
-                url[at : min(at + DECODE_CHUNK, end)].encode("ascii"), strict_mode=True
-            )
-            view[written : written + len(chunk)] = chunk
-            written += len(chunk)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise refuse(place, "invalid base64 in the data URL") from None
-    if written != size:
-        raise refuse(place, "invalid base64 in the data URL")
-    return out
+        return b64.decoded_size(data.url, data.start)
+    except ValueError as exc:
+        raise refuse(place, f"invalid base64: {exc}") from None
+
+
+def open_checked(data: DataUrl, place: str) -> io.BufferedReader:
+    """The payload as a file, once every character is known to be base64 (nothing decoded yet)."""
+    try:
+        b64.validate(data.url, data.start)
+    except ValueError as exc:
+        raise refuse(place, f"invalid base64 in the data URL: {exc}") from None
+    return b64.open_payload(data.url, data.start)
 
 
 def mb(size: int) -> str:
     return f"{size / limits.MB:.1f} MB"
 
 
-def sniff(head: bytes | bytearray) -> str | None:
-    head = bytes(head[:16])
+def sniff(head: bytes) -> str | None:
     for magic, mime in SIGNATURES:
         if head.startswith(magic):
             return mime
@@ -117,8 +104,7 @@ def image_part(url: Any, place: str) -> dict[str, Any]:
             place,
             f"image is {mb(size)}; LaaS accepts at most {limits.IMAGE_MAX_BYTES // limits.MB} MB per image",
         )
-    raw = decode(data, size, place)
-    actual = sniff(raw)
+    actual = sniff(open_checked(data, place).read(16))
     if actual not in limits.IMAGE_TYPES:
         found = NAMES.get(actual or "", "not a JPEG or PNG image")
         raise refuse(place, f"image is {found}; LaaS accepts JPEG and PNG only")
@@ -143,11 +129,11 @@ def document_part(data: DataUrl, place: str) -> dict[str, Any]:
             place,
             f"PDF is {mb(size)}; LaaS accepts at most {limits.PDF_MAX_BYTES // limits.MB} MB per PDF",
         )
-    raw = decode(data, size, place)
-    if not pdf.is_pdf(raw):
+    stream = open_checked(data, place)
+    if not pdf.is_pdf(stream.read(pdf.HEADER_WINDOW)):
         raise refuse(place, "the file is not a PDF (no %PDF- signature)")
     try:
-        pages = pdf.page_count(raw)
+        pages = pdf.page_count(stream)
     except pdf.PdfError as exc:
         raise refuse(place, str(exc)) from None
     if pages > limits.PDF_MAX_PAGES:

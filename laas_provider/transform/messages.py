@@ -58,7 +58,7 @@ def _content(content: Any, place: str, role: str) -> list[dict[str, Any]]:
             if images > limits.IMAGES_PER_MESSAGE:
                 raise refuse(
                     f"{place}[{i}]",
-                    f"message has more than {limits.IMAGES_PER_MESSAGE} images; "
+                    f"message has {images} images; "
                     f"LaaS accepts at most {limits.IMAGES_PER_MESSAGE} images per message",
                 )
         parts.append(laas_part)
