@@ -2,7 +2,8 @@
 memory stable after warm-up, and client disconnects cancelling the upstream call.
 
 Bounded: LOAD_REQUESTS requests (2,000) at LOAD_CONCURRENCY (64) concurrent clients, on
-127.0.0.1 only; about 25 s on a 2-core machine, so CI runs the full size."""
+127.0.0.1 only; a mix of text, images, PDFs and streaming; about 30 s on a 2-core machine,
+so CI runs the full size."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.media import data_url, image, pdf
 
 from .conftest import laas_model
 from .harness import Proxy, provider_map
@@ -44,7 +47,23 @@ def streamed(i: int) -> dict:
     return {**text(i), "stream": True}
 
 
-MIX = [text, streamed, text, streamed]
+PNG = data_url("image/png", image("PNG"))
+PDF = data_url("application/pdf", pdf(3, True))
+
+
+def multimodal(i: int) -> dict:
+    parts = [{"type": "text", "text": f"request {i}"},
+             {"type": "image_url", "image_url": {"url": PNG}},
+             {"type": "image_url", "image_url": {"url": "https://static.example.com/a.jpg"}},
+             {"type": "file", "file": {"file_data": PDF}}]  # fmt: skip
+    return {"model": "laas-load", "messages": [{"role": "user", "content": parts}]}
+
+
+def multimodal_streamed(i: int) -> dict:
+    return {**multimodal(i), "stream": True}
+
+
+MIX = [text, streamed, multimodal, text, multimodal_streamed, streamed]
 
 
 @pytest.fixture(scope="module")
