@@ -9,8 +9,6 @@ import litellm
 import pytest
 import respx
 
-import laas_provider
-
 BASE = "https://laas.test"
 CHAT = f"{BASE}/api/preset/v2/chat/completions"
 SECRETS = {
@@ -25,14 +23,7 @@ ANSWER = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def provider(monkeypatch):
-    monkeypatch.setattr(
-        litellm,
-        "custom_provider_map",
-        [{"provider": "laas", "custom_handler": laas_provider.laas_provider}],
-    )
-    litellm.utils.custom_llm_setup()
+pytestmark = pytest.mark.usefixtures("laas_registered")
 
 
 def call(**kwargs):

@@ -8,7 +8,6 @@ import pytest
 import respx
 from litellm.exceptions import MidStreamFallbackError
 
-import laas_provider
 from laas_provider.transform import to_model_response, to_stream_chunks
 from laas_provider.transform.stream import CHUNK_CHARS
 
@@ -53,14 +52,7 @@ CALL = dict(model="laas/t", api_base=BASE, api_key="k", project_code="p", preset
             messages=[{"role": "user", "content": "hi"}])  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def provider(monkeypatch):
-    monkeypatch.setattr(
-        litellm,
-        "custom_provider_map",
-        [{"provider": "laas", "custom_handler": laas_provider.laas_provider}],
-    )
-    litellm.utils.custom_llm_setup()
+pytestmark = pytest.mark.usefixtures("laas_registered")
 
 
 @respx.mock
