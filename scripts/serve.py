@@ -1,7 +1,8 @@
 """Start the LiteLLM proxy with config.yaml; on the LaaS emulator when no credentials are set.
 
-Real credentials come from the environment or .env (LAAS_API_KEY, LAAS_PROJECT_CODE,
-LAAS_PRESET_HASH). Ports: PORT (default 4000) for the proxy, LAAS_EMULATOR_PORT (8910).
+Real credentials come from the environment or .env (LAAS_API_KEY, LAAS_PROJECT_CODE, and
+LAAS_PRESET_HASH or one LAAS_PRESET_HASH_<MODEL> per model of config.yaml).
+Ports: PORT (default 4000) for the proxy, LAAS_EMULATOR_PORT (8910).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from laas_provider.emulator.__main__ import DEFAULT_API_KEY, DEFAULT_PROJECT_CODE, emulator_env
+from laas_provider.emulator.presets import CONFIG_MODELS, preset_env, preset_hash
 from laas_provider.settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,8 @@ def main() -> None:
     children: list[subprocess.Popen] = []
 
     missing = [name for name in REQUIRED if not from_environment(name)]
+    if all(from_environment(preset_env(model)) for model in CONFIG_MODELS):
+        missing = [name for name in missing if name != "LAAS_PRESET_HASH"]
     if missing:
         emu_port = int(env.get("LAAS_EMULATOR_PORT", "8910"))
         emulator = subprocess.Popen(
@@ -52,6 +56,8 @@ def main() -> None:
         children.append(emulator)
         wait_until_up(f"http://127.0.0.1:{emu_port}/_emulator/health", emulator)
         env.update(emulator_env("127.0.0.1", emu_port, DEFAULT_PROJECT_CODE, DEFAULT_API_KEY))
+        # config.yaml's models each read their own preset: the emulator has one per model.
+        env.update({preset_env(model): preset_hash(model) for model in CONFIG_MODELS})
         print(
             f"serve: no LaaS credentials configured ({', '.join(missing)} not set in the "
             f"environment or .env).\nserve: answers come from the local LaaS EMULATOR at "

@@ -36,9 +36,20 @@ class Preset:
         return _VARIABLE.sub(lambda m: params.get(m.group(1), ""), self.system)
 
 
+# config.yaml's models. Each gets an emulator preset of the same name, so scripts/serve.py
+# can give each model its own preset and answers show which model served a call.
+CONFIG_MODELS = ("claude-3.5-sonnet", "claude-3.7-sonnet", "claude-4-sonnet")
+
+
+def preset_env(model: str) -> str:
+    """The variable config.yaml reads a model's preset hash from: LAAS_PRESET_HASH_CLAUDE_4_SONNET."""
+    return "LAAS_PRESET_HASH_" + model.upper().replace("-", "_").replace(".", "_")
+
+
 PRESETS = (
     Preset("echo", "You are a helpful assistant."),
     Preset("translator", "Translate the user's text into {language}. Tone: {tone}."),
     Preset("qa", "Answer the question: {question}"),
+    *(Preset(m, f"You are {m} on Wanted LaaS (emulated).", model=m) for m in CONFIG_MODELS),
 )
 DEFAULT_PRESET = "echo"

@@ -138,6 +138,50 @@ class Proxy(Process):
         return [json.loads(line) for line in self.cost_log.read_text().splitlines()]
 
 
+class Redis(Process):
+    """Debian's ``redis-server`` on a free loopback port, in memory only (no RDB/AOF files)."""
+
+    def __init__(self, log_dir: Path):
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        argv = [self.binary() or "redis-server", "--bind", self.host, "--port", str(self.port),
+                "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+                "--dir", str(log_dir)]  # fmt: skip
+        super().__init__(f"redis-{self.port}", argv, dict(os.environ), log_dir)
+
+    @staticmethod
+    def binary() -> str | None:
+        """The redis-server executable, or None (install it with scripts/system-deps.sh)."""
+        return shutil.which("redis-server") or next(
+            (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if Path(p).exists()),
+            None,
+        )
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self, health_url: str | None = None, seconds: float = 20) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n{self.log()}")
+            if self.ping():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer PING in {seconds} s:\n{self.log()}")
+
+
 def provider_map() -> dict[str, Any]:
     return {
         "custom_provider_map": [
