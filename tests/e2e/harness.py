@@ -42,13 +42,10 @@ class Process:
         self.env = env
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
+        self.cwd: Path | None = None  # working directory (None: the tests')
 
     def start(self, health_url: str, seconds: float = 60) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        log.close()
+        self.spawn()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -61,6 +58,14 @@ class Process:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer {health_url} in {seconds} s:\n{self.log()}")
+
+    def spawn(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        log.close()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -166,11 +171,7 @@ class Redis(Process):
             return False
 
     def start(self, health_url: str | None = None, seconds: float = 20) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        log.close()
+        self.spawn()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
