@@ -91,6 +91,10 @@ def test_deployment_budget_answers_429_once_spent(deployment_proxy):
     for c in calls[:-1]:
         assert c.cost == pytest.approx(cost_of(c.usage, (PRICE, PRICE)))
     assert_refused_exactly_once_spent(calls, DEPLOYMENT_BUDGET)
+    spent = sum(c.cost for c in calls[:-1])
+    print(
+        f"\ndeployment budget ${DEPLOYMENT_BUDGET}: {len(calls) - 1} calls (${spent:.4f}), then 429"
+    )
     # It stays refused, and only that deployment is stopped.
     assert call(deployment_proxy, "budgeted").status == 429
     assert call(deployment_proxy, "unbudgeted").status == 200
@@ -119,16 +123,17 @@ def test_spent_deployment_budget_sends_calls_to_the_fallback(deployment_proxy):
     assert all(group == "budgeted-with-fallback" and tries == "0" for group, _, tries in own)
     spent = sum(cost for _, cost, _ in own)
     assert spent - own[-1][1] < DEPLOYMENT_BUDGET <= spent, served
+    print(f"\nbudget ${DEPLOYMENT_BUDGET} spent after {len(own)} calls (${spent:.4f}): "
+          "the next was answered by the fallback")  # fmt: skip
 
 
 def test_deployment_budget_opens_again_in_the_next_window(deployment_proxy):
     calls = spend_until_refused(lambda _: call(deployment_proxy, "windowed"), pause=0.1)
     assert_refused_exactly_once_spent(calls, DEPLOYMENT_BUDGET)
     refused_at = time.monotonic()
-    waited = wait_for(
-        lambda: call(deployment_proxy, "windowed").status == 200, seconds=WINDOW_SECONDS + 10
-    )
-    assert time.monotonic() - refused_at <= WINDOW_SECONDS + 10, waited
+    wait_for(lambda: call(deployment_proxy, "windowed").status == 200, seconds=WINDOW_SECONDS + 10)
+    print(f"\n{WINDOW_SECONDS} s budget window: open again {time.monotonic() - refused_at:.1f} s "
+          "after the refusal")  # fmt: skip
 
 
 # --- provider budget ------------------------------------------------------------------------
@@ -143,6 +148,7 @@ def test_provider_budget_answers_429_for_every_laas_model_once_spent(provider_pr
     # The proxy's own account of the spend is the sum of what it charged.
     spent = sum(c.cost for c in calls[:-1])
     assert provider_spend(provider_proxy) == pytest.approx(spent)
+    print(f"\nprovider budget ${PROVIDER_BUDGET}: {len(calls) - 1} calls (${spent:.4f}) then 429")
     budget = provider_budgets(provider_proxy)["laas"]
     assert budget["budget_limit"] == pytest.approx(PROVIDER_BUDGET)
     # Both models of the provider are refused now.
