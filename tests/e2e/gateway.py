@@ -159,7 +159,7 @@ def call(proxy: Proxy, model: str, **kwargs: Any) -> Call:
 
 
 def spend_until_refused(
-    next_call: Callable[[int], Call], limit: int = 40, pause: float = 0.3
+    next_call: Callable[[int], Call], limit: int = 40, pause: float = 0.5
 ) -> list[Call]:
     """Call until the first non-200 (or ``limit`` calls). The pause lets the proxy record
     each call's spend (it does so after answering) before the next call is checked."""

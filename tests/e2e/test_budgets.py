@@ -117,7 +117,7 @@ def test_spent_deployment_budget_sends_calls_to_the_fallback(deployment_proxy):
         )
         if served[-1][0] != "budgeted-with-fallback":
             break
-        time.sleep(0.3)
+        time.sleep(0.5)
     *own, switched = served
     assert switched[0] == "unbudgeted" and switched[2] == "1", served
     assert all(group == "budgeted-with-fallback" and tries == "0" for group, _, tries in own)
@@ -128,7 +128,7 @@ def test_spent_deployment_budget_sends_calls_to_the_fallback(deployment_proxy):
 
 
 def test_deployment_budget_opens_again_in_the_next_window(deployment_proxy):
-    calls = spend_until_refused(lambda _: call(deployment_proxy, "windowed"), pause=0.1)
+    calls = spend_until_refused(lambda _: call(deployment_proxy, "windowed"), pause=0.3)
     assert_refused_exactly_once_spent(calls, DEPLOYMENT_BUDGET)
     refused_at = time.monotonic()
     wait_for(lambda: call(deployment_proxy, "windowed").status == 200, seconds=WINDOW_SECONDS + 10)
