@@ -1,7 +1,11 @@
 """Pooled HTTP clients for LaaS: one ``httpx.AsyncClient`` per event loop, one ``httpx.Client``.
 
 Timeouts are set per request (deployments may differ); the pool is shared by every
-deployment, so connections to LaaS are reused across requests.
+deployment, so connections to LaaS are reused across requests. The async client runs on the
+transport LiteLLM itself uses for its providers (aiohttp under httpx by default; plain httpx
+when ``litellm.disable_aiohttp_transport`` or ``DISABLE_AIOHTTP_TRANSPORT`` says so), which
+costs the proxy markedly less CPU per request than httpx's own transport
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import threading
 import weakref
 
 import httpx
+from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
 
 from .settings import CONNECT_TIMEOUT
 
@@ -33,7 +38,11 @@ def async_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None or client.is_closed:
-        client = httpx.AsyncClient(limits=LIMITS, timeout=timeout(CONNECT_TIMEOUT))
+        client = httpx.AsyncClient(
+            transport=AsyncHTTPHandler.create_async_transport(),
+            limits=LIMITS,
+            timeout=timeout(CONNECT_TIMEOUT),
+        )
         _async_clients[loop] = client
     return client
 

@@ -7,10 +7,13 @@ read what was received; they exist only here, never on the real service.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
+import os
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import faults, multimodal, variants
+from . import faults, multimodal, openai_compat, variants
 from .faults import Fault
 from .presets import PRESETS, Preset
 
@@ -36,9 +39,11 @@ class State:
     api_key: str
     presets: dict[str, Preset]
     faults: list[Fault] = field(default_factory=list)
-    received: list[dict[str, Any]] = field(default_factory=list)
+    # Bounded, so long benchmark runs do not grow the emulator (tests reset between cases).
+    received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
     # Client (host, port) pairs seen: one per TCP connection, so tests can check reuse.
     connections: set[tuple[str, int]] = field(default_factory=set)
+    latency: float = 0.0  # seconds added to every chat answer (LAAS_EMULATOR_LATENCY_MS)
     disconnected: int = 0
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -142,10 +147,48 @@ def _next_fault(state: State, body: dict[str, Any]) -> Fault | None:
     return fault
 
 
+async def handle_chat(state: State, body: dict[str, Any], request: Request) -> dict | Response:
+    """One LaaS chat call: the answer dict, or an error/fault response. The OpenAI-compatible
+    endpoint runs the very same function, so both endpoints do identical work."""
+    state.received.append(body)
+    if request.client:
+        state.connections.add((request.client.host, request.client.port))
+    fault = _next_fault(state, body)
+    if fault is not None and fault.kind == "slow":
+        if not await faults.wait_for_caller(fault.delay, request):
+            state.disconnected += 1
+            return Response(status_code=499)
+    elif fault is not None:
+        response = await faults.respond(fault, request)
+        if response is None:
+            state.disconnected += 1  # the caller went away before the answer
+            return Response(status_code=499)
+        return response
+    preset_id = body.get("hash")
+    if not isinstance(preset_id, str) or not preset_id:
+        return error(400, "hash is required")
+    preset = state.presets.get(preset_id)
+    if preset is None:
+        return error(404, "preset not found")
+    params = body.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+        return error(400, "params must be an object of strings")
+    messages = body.get("messages") or []
+    if state.latency:
+        await asyncio.sleep(state.latency)
+    seen = multimodal.Received()
+    problem = _check_messages(messages, seen)
+    if problem:
+        return error(400, problem)
+    return variants.apply(answer(state, preset, params, messages, seen), body, params)
+
+
 def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRESETS) -> FastAPI:
     state = State(project_code, api_key, {p.hash: p for p in presets})
+    state.latency = float(os.environ.get("LAAS_EMULATOR_LATENCY_MS", "0")) / 1000
     app = FastAPI(title="LaaS emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.emulator = state
+    openai_compat.register(app, state, handle_chat)
 
     def authorised(request: Request) -> bool:
         return (
@@ -163,37 +206,8 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
             return error(400, "request body is not valid JSON")
         if not isinstance(body, dict):
             return error(400, "request body must be a JSON object")
-        state.received.append(body)
-        if request.client:
-            state.connections.add((request.client.host, request.client.port))
-        fault = _next_fault(state, body)
-        if fault is not None and fault.kind == "slow":
-            if not await faults.wait_for_caller(fault.delay, request):
-                state.disconnected += 1
-                return Response(status_code=499)
-        elif fault is not None:
-            response = await faults.respond(fault, request)
-            if response is None:
-                state.disconnected += 1  # the caller went away before the answer
-                return Response(status_code=499)
-            return response
-        preset_id = body.get("hash")
-        if not isinstance(preset_id, str) or not preset_id:
-            return error(400, "hash is required")
-        preset = state.presets.get(preset_id)
-        if preset is None:
-            return error(404, "preset not found")
-        params = body.get("params") or {}
-        if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
-            return error(400, "params must be an object of strings")
-        messages = body.get("messages") or []
-        seen = multimodal.Received()
-        problem = _check_messages(messages, seen)
-        if problem:
-            return error(400, problem)
-        return JSONResponse(
-            variants.apply(answer(state, preset, params, messages, seen), body, params)
-        )
+        result = await handle_chat(state, body, request)
+        return result if isinstance(result, Response) else JSONResponse(result)
 
     @app.get("/api/preset/{preset_id}")
     async def preset_info(preset_id: str, request: Request) -> Response:
@@ -231,7 +245,7 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
 
     @app.get("/_emulator/received")
     async def received() -> Response:
-        return JSONResponse(state.received)
+        return JSONResponse(list(state.received))
 
     @app.post("/_emulator/reset")
     async def reset() -> Response:

@@ -1,5 +1,6 @@
 import litellm
 import pytest
+import respx
 
 import laas_provider
 
@@ -13,3 +14,11 @@ def laas_registered(monkeypatch):
         [{"provider": "laas", "custom_handler": laas_provider.laas_provider}],
     )
     litellm.utils.custom_llm_setup()
+
+
+@pytest.fixture
+def laas_api():
+    """LaaS mocked at the transport level. `using="httpx"` so the mock also catches requests
+    on the aiohttp transport the plugin's async client runs on (as LiteLLM's own do)."""
+    with respx.mock(using="httpx", assert_all_called=False) as router:
+        yield router

@@ -7,7 +7,6 @@ import json
 import httpx
 import litellm
 import pytest
-import respx
 
 BASE = "https://laas.test"
 CHAT = f"{BASE}/api/preset/v2/chat/completions"
@@ -36,9 +35,8 @@ def assert_no_secret(text: str) -> None:
         assert value not in text
 
 
-@respx.mock
-async def test_async_call_sends_laas_headers_and_body():
-    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+async def test_async_call_sends_laas_headers_and_body(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     reply = await litellm.acompletion(**call(extra_body={"params": {"q": 1}}))
     assert reply.choices[0].message.content == "pong"
     assert reply.created == 1_763_000_000
@@ -53,17 +51,15 @@ async def test_async_call_sends_laas_headers_and_body():
     }
 
 
-@respx.mock
-def test_sync_call_uses_the_sync_client():
-    respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+def test_sync_call_uses_the_sync_client(laas_api):
+    laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     reply = litellm.completion(**call())
     assert reply.choices[0].message.content == "pong"
     assert reply.usage.total_tokens == 4
 
 
-@respx.mock
-async def test_connections_are_pooled_per_loop():
-    respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+async def test_connections_are_pooled_per_loop(laas_api):
+    laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     from laas_provider import client
 
     first = client.async_client()
@@ -88,10 +84,11 @@ async def test_connections_are_pooled_per_loop():
         (504, litellm.Timeout, 504),
     ],
 )
-@respx.mock
-async def test_upstream_status_maps_to_litellm_exception(status, exception, client_status):
+async def test_upstream_status_maps_to_litellm_exception(
+    laas_api, status, exception, client_status
+):
     echo = f"bad request for {SECRETS['project_code']} with {SECRETS['api_key']}"
-    respx.post(CHAT).mock(return_value=httpx.Response(status, json={"message": echo}))
+    laas_api.post(CHAT).mock(return_value=httpx.Response(status, json={"message": echo}))
     with pytest.raises(exception) as caught:
         await litellm.acompletion(**call())
     assert caught.value.status_code == client_status
@@ -99,9 +96,8 @@ async def test_upstream_status_maps_to_litellm_exception(status, exception, clie
     assert_no_secret(str(caught.value))  # ... without the secrets it echoed
 
 
-@respx.mock
-async def test_html_error_body_is_summarised():
-    respx.post(CHAT).mock(
+async def test_html_error_body_is_summarised(laas_api):
+    laas_api.post(CHAT).mock(
         return_value=httpx.Response(502, text="<html>\n<body>Bad   gateway</body></html>")
     )
     with pytest.raises(litellm.BadGatewayError, match="Bad gateway"):
@@ -117,9 +113,8 @@ async def test_html_error_body_is_summarised():
         (httpx.RemoteProtocolError("cut"), litellm.ServiceUnavailableError),
     ],
 )
-@respx.mock
-async def test_transport_failures_map_to_retryable_errors(fault, exception):
-    respx.post(CHAT).mock(side_effect=fault)
+async def test_transport_failures_map_to_retryable_errors(laas_api, fault, exception):
+    laas_api.post(CHAT).mock(side_effect=fault)
     with pytest.raises(exception) as caught:
         await litellm.acompletion(**call())
     assert_no_secret(str(caught.value))
@@ -132,16 +127,14 @@ async def test_transport_failures_map_to_retryable_errors(fault, exception):
         httpx.Response(200, text="not json"),
     ],
 )
-@respx.mock
-async def test_unusable_200_is_an_upstream_error(response):
-    respx.post(CHAT).mock(return_value=response)
+async def test_unusable_200_is_an_upstream_error(laas_api, response):
+    laas_api.post(CHAT).mock(return_value=response)
     with pytest.raises(litellm.BadGatewayError, match="unusable answer"):
         await litellm.acompletion(**call())
 
 
-@respx.mock
-async def test_bad_input_is_refused_before_any_upstream_call():
-    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+async def test_bad_input_is_refused_before_any_upstream_call(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     with pytest.raises(litellm.BadRequestError, match=r"messages\[0\]\.role"):
         await litellm.acompletion(
             **call(messages=[{"role": "tool", "content": "x", "tool_call_id": "1"}])
@@ -149,20 +142,18 @@ async def test_bad_input_is_refused_before_any_upstream_call():
     assert not route.called
 
 
-@respx.mock
-async def test_missing_settings_are_named_before_any_upstream_call(monkeypatch):
+async def test_missing_settings_are_named_before_any_upstream_call(laas_api, monkeypatch):
     for name in ("LAAS_API_KEY", "LAAS_PROJECT_CODE", "LAAS_PRESET_HASH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("laas_provider.settings._dotenv", lambda: {})
-    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     with pytest.raises(litellm.AuthenticationError, match="preset_hash"):
         await litellm.acompletion(model="laas/test", api_base=BASE, api_key="k", project_code="p",
                                   messages=[{"role": "user", "content": "x"}], num_retries=0)  # fmt: skip
     assert not route.called
 
 
-@respx.mock
-async def test_configured_timeout_reaches_httpx():
-    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+async def test_configured_timeout_reaches_httpx(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     await litellm.acompletion(**call(laas_timeout=7))
     assert route.calls.last.request.extensions["timeout"]["read"] == 7

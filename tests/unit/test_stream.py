@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import litellm
 import pytest
-import respx
 from litellm.exceptions import MidStreamFallbackError
 
 from laas_provider.transform import to_model_response, to_stream_chunks
@@ -55,28 +54,25 @@ CALL = dict(model="laas/t", api_base=BASE, api_key="k", project_code="p", preset
 pytestmark = pytest.mark.usefixtures("laas_registered")
 
 
-@respx.mock
-def test_sync_streaming_makes_one_call_and_streams_the_answer():
-    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=answer("hello world")))
+def test_sync_streaming_makes_one_call_and_streams_the_answer(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=answer("hello world")))
     chunks = list(litellm.completion(stream=True, **CALL))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "hello world"
     assert route.call_count == 1
 
 
-@respx.mock
-async def test_async_streaming_makes_one_call_and_streams_the_answer():
-    route = respx.post(CHAT).mock(return_value=httpx.Response(200, json=answer("hello async")))
+async def test_async_streaming_makes_one_call_and_streams_the_answer(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=answer("hello async")))
     stream = await litellm.acompletion(stream=True, **CALL)
     text = "".join([c.choices[0].delta.content or "" async for c in stream])
     assert text == "hello async"
     assert route.call_count == 1
 
 
-@respx.mock
-async def test_async_streaming_failure_raises_before_any_chunk():
+async def test_async_streaming_failure_raises_before_any_chunk(laas_api):
     # In-process, litellm wraps it as a pre-first-chunk MidStreamFallbackError; the proxy
     # answers such an error with the original status (see the e2e tests).
-    respx.post(CHAT).mock(return_value=httpx.Response(429, json={"message": "slow down"}))
+    laas_api.post(CHAT).mock(return_value=httpx.Response(429, json={"message": "slow down"}))
     stream = await litellm.acompletion(stream=True, **CALL)
     with pytest.raises(MidStreamFallbackError) as caught:
         async for _ in stream:

@@ -1,0 +1,152 @@
+"""The plugin alone: translation, response translation, and the handler's own overhead with
+LaaS mocked at the transport level (httpx.MockTransport), per request, time and memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import httpx
+from litellm.types.utils import ModelResponse
+
+from bench.bench_multimodal import case_images, case_pdf
+from laas_provider import client, laas_provider
+from laas_provider.transform import build_body, to_laas_messages, to_model_response
+
+HASH = "a" * 64
+CHAT = [
+    {"role": "system", "content": "You are a helpful assistant. Answer briefly."},
+    *[
+        {
+            "role": "user" if i % 2 == 0 else "assistant",
+            "content": f"Turn {i}: " + "some words " * 20,
+        }
+        for i in range(9)
+    ],
+]
+ANSWER = {
+    "id": "x", "object": "chat.completion", "created": 1_763_000_000, "model": "m",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "An answer. " * 40}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 300, "completion_tokens": 120, "total_tokens": 420},
+}  # fmt: skip
+ANSWER_BYTES = json.dumps(ANSWER).encode()
+
+
+def per_call(fn: Callable[[], object], seconds: float = 0.5) -> float:
+    """Median seconds per call over batches filling about ``seconds``."""
+    fn()
+    started, n = time.perf_counter(), 0
+    while time.perf_counter() - started < 0.05:
+        fn()
+        n += 1
+    batch = max(1, n)
+    samples = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(samples) < 5:
+        t = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        samples.append((time.perf_counter() - t) / batch)
+    return statistics.median(samples)
+
+
+def peak(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    fn()
+    _, top = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return top
+
+
+def handler_overhead() -> tuple[float, float]:
+    """Seconds per call: the handler with a mocked transport, and bare httpx on the same mock."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=ANSWER_BYTES, headers={"content-type": "application/json"}
+        )
+
+    async def go() -> tuple[float, float]:
+        mock = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        client._async_clients[asyncio.get_running_loop()] = mock
+        kwargs = dict(
+            model="bench", messages=CHAT, api_base="http://laas.bench", custom_prompt_dict={},
+            model_response=ModelResponse(), print_verbose=print, encoding=None, api_key="k",
+            logging_obj=None, optional_params={"project_code": "p", "preset_hash": HASH, "temperature": 0.2},
+            litellm_params={}, timeout=600.0,
+        )  # fmt: skip
+
+        async def timed(coro_fn, n: int = 2000) -> float:
+            for _ in range(50):
+                await coro_fn()
+            samples = []
+            for _ in range(5):
+                t = time.perf_counter()
+                for _ in range(n // 5):
+                    await coro_fn()
+                samples.append((time.perf_counter() - t) / (n // 5))
+            return statistics.median(samples)
+
+        async def through_handler():
+            await laas_provider.acompletion(**{**kwargs, "model_response": ModelResponse()})
+
+        async def bare():
+            response = await mock.post(
+                "http://laas.bench/api/preset/v2/chat/completions", content=b"{}"
+            )
+            response.json()
+
+        return await timed(through_handler), await timed(bare)
+
+    return asyncio.run(go())
+
+
+def run(quick: bool = False) -> list[tuple[str, str, str]]:
+    seconds = 0.2 if quick else 0.5
+    rows = []
+    t = per_call(
+        lambda: build_body(HASH, CHAT, {"temperature": 0.2, "params": {"q": "x"}}), seconds
+    )
+    rows.append(("request translation, 10-message text chat", f"{t * 1e6:.1f} µs",
+                 f"{peak(lambda: build_body(HASH, CHAT, {})) / 1024:.1f} kB"))  # fmt: skip
+    t = per_call(lambda: to_model_response(ANSWER, "m"), seconds)
+    rows.append(
+        (
+            "response translation",
+            f"{t * 1e6:.1f} µs",
+            f"{peak(lambda: to_model_response(ANSWER, 'm')) / 1024:.1f} kB",
+        )
+    )
+    for make in (case_images, case_pdf):
+        name, messages, payload = make()
+        t = per_call(lambda m=messages: to_laas_messages(m), seconds)
+        top = peak(lambda m=messages: to_laas_messages(m))
+        rows.append(
+            (
+                f"check: {name}",
+                f"{t * 1000:.1f} ms",
+                f"{top / 1024 / 1024:.1f} MB ({top / payload:.2f}x payload)",
+            )
+        )
+    handler, bare = handler_overhead()
+    rows.append(
+        ("handler acompletion, upstream mocked (incl. httpx)", f"{handler * 1e6:.0f} µs", "—")
+    )
+    rows.append(("  bare httpx call on the same mock", f"{bare * 1e6:.0f} µs", "—"))
+    rows.append(("  the plugin's own cost per request", f"{(handler - bare) * 1e6:.0f} µs", "—"))
+    return rows
+
+
+def table(rows: list[tuple[str, str, str]]) -> str:
+    lines = [
+        "The plugin alone (median per call)",
+        "",
+        "| what | time | peak memory |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""All benchmarks in one command; prints the tables and writes them to bench/results/latest.md.
+
+.venv/bin/python bench/run.py            # full run, ~3 minutes on 2 cores
+.venv/bin/python bench/run.py --quick    # smaller counts, for a smoke check
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import litellm  # noqa: E402
+
+from bench import plugin, proxy_compare  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--latency-ms", type=int, default=20, help="emulator latency, both endpoints"
+    )
+    args = parser.parse_args()
+
+    header = (
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"litellm {litellm.__version__ if hasattr(litellm, '__version__') else '?'}; one run."
+    )
+    parts = [header, "", plugin.table(plugin.run(quick=args.quick))]
+    print("\n".join(parts), flush=True)
+    rows = proxy_compare.run(args.latency_ms, quick=args.quick)
+    parts += ["", proxy_compare.table(rows, args.latency_ms)]
+    print("\n" + proxy_compare.table(rows, args.latency_ms))
+    out = ROOT / "bench" / "results" / "latest.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(parts) + "\n")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
