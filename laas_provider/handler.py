@@ -5,7 +5,6 @@ No content parsing here: that is ``transform``'s job. No status mapping either: 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -14,6 +13,7 @@ from typing import Any
 
 import httpx
 import litellm
+import orjson
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
@@ -78,7 +78,8 @@ class _Call:
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
         self.laas_messages = body["messages"]
-        self.body = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
+        self.body = orjson.dumps(body)
         log.debug(
             "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
             model, len(self.laas_messages), len(self.body), self.settings.timeout,
@@ -108,8 +109,8 @@ class _Call:
         if response.status_code >= 400:
             raise errors.from_status(response, self.model, self.settings.secrets())
         try:
-            payload = response.json()
-        except ValueError:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
             raise errors.bad_answer("not JSON", self.model) from None
         try:
             return transform.to_model_response(
