@@ -16,7 +16,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import litellm  # noqa: E402
+from importlib.metadata import version  # noqa: E402
 
 from bench import plugin, proxy_compare  # noqa: E402
 
@@ -31,7 +31,7 @@ def main() -> None:
 
     header = (
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"litellm {litellm.__version__ if hasattr(litellm, '__version__') else '?'}; one run."
+        f"litellm {version('litellm')}; one run."
     )
     parts = [header, "", plugin.table(plugin.run(quick=args.quick))]
     print("\n".join(parts), flush=True)
