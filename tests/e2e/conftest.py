@@ -28,10 +28,8 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def emulator(log_dir) -> Iterator[Emulator]:
-    emu = Emulator(log_dir)
-    emu.start()
-    yield emu
-    emu.stop()
+    with Emulator(log_dir) as emu:
+        yield emu
 
 
 @pytest.fixture(scope="session")
@@ -64,10 +62,8 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
             "cancel_on_disconnect": True,
         },
     }
-    server = Proxy(config, emulator.laas_env("echo"), log_dir)
-    server.start()
-    yield server
-    server.stop()
+    with Proxy(config, emulator.laas_env("echo"), log_dir) as server:
+        yield server
 
 
 @pytest.fixture

@@ -54,10 +54,8 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def backup(log_dir):
-    emu = Emulator(log_dir)
-    emu.start()
-    yield emu
-    emu.stop()
+    with Emulator(log_dir) as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +74,8 @@ def fault_proxy(emulator, backup, log_dir):
         },
         "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
     }  # fmt: skip
-    server = Proxy(config, emulator.laas_env("echo"), log_dir, name="proxy-faults")
-    server.start()
-    yield server
-    server.stop()
+    with Proxy(config, emulator.laas_env("echo"), log_dir, name="proxy-faults") as server:
+        yield server
 
 
 def post(proxy: Proxy, model: str) -> httpx.Response:

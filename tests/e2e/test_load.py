@@ -77,10 +77,8 @@ def load_proxy(emulator, log_dir):
             "cancel_on_disconnect": True,
         },
     }
-    server = Proxy(config, emulator.laas_env("echo"), log_dir, name="proxy-load")
-    server.start()
-    yield server
-    server.stop()
+    with Proxy(config, emulator.laas_env("echo"), log_dir, name="proxy-load") as server:
+        yield server
 
 
 def test_load_has_no_errors_reuses_connections_and_keeps_memory_stable(load_proxy, emulator):

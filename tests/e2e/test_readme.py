@@ -23,10 +23,8 @@ CURL = [b for b in re.findall(r"```bash\n(.*?)```", README, re.S) if b.startswit
 
 @pytest.fixture(scope="module")
 def readme_proxy(emulator, log_dir):
-    server = Proxy(shipped_config(), shipped_env(emulator), log_dir, name="proxy-readme")
-    server.start()
-    yield server
-    server.stop()
+    with Proxy(shipped_config(), shipped_env(emulator), log_dir, name="proxy-readme") as server:
+        yield server
 
 
 def localise(code: str, proxy: Proxy) -> str:

@@ -45,10 +45,8 @@ def scale_out_config() -> dict:
 
 @pytest.fixture(scope="module")
 def redis_server(log_dir):
-    server = Redis(log_dir)
-    server.start()
-    yield server
-    server.stop()
+    with Redis(log_dir) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,8 @@ SECRETS = {"api key": API_KEY, "project code": PROJECT, "preset hash": HASH}
 
 @pytest.fixture(scope="module")
 def secret_emulator(log_dir):
-    emu = Emulator(log_dir, project_code=PROJECT, api_key=API_KEY)
-    emu.start()
-    yield emu
-    emu.stop()
+    with Emulator(log_dir, project_code=PROJECT, api_key=API_KEY) as emu:
+        yield emu
 
 
 def config() -> dict:

@@ -217,10 +217,8 @@ def drop_params_proxy(emulator, log_dir):
         "router_settings": {"num_retries": 0},
         "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
     }
-    server = Proxy(config, emulator.laas_env("echo"), log_dir, name="proxy-drop-params")
-    server.start()
-    yield server
-    server.stop()
+    with Proxy(config, emulator.laas_env("echo"), log_dir, name="proxy-drop-params") as server:
+        yield server
 
 
 def test_global_drop_params_drops_instead_of_refusing(drop_params_proxy, emulator):
