@@ -19,6 +19,9 @@ from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
 
 from .settings import CONNECT_TIMEOUT
 
+# For the sync client (and the async one when LiteLLM's aiohttp transport is switched off).
+# On the aiohttp transport the pool follows LiteLLM's AIOHTTP_CONNECTOR_LIMIT (1000) and
+# AIOHTTP_KEEPALIVE_TIMEOUT (15 s), like its own providers.
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
 
 # An AsyncClient's connections belong to the loop that opened them, so each loop gets its

@@ -24,7 +24,8 @@ from .load import run_load
 TOTAL = int(os.environ.get("LOAD_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("LOAD_CONCURRENCY", "64"))
 WARM_UP = 200
-POOL = 100  # laas_provider.client.LIMITS.max_connections
+# The pool opens at most about one connection per concurrent request and reuses them.
+POOL = CONCURRENCY + 16
 
 
 def rss_mb(pid: int) -> float:
