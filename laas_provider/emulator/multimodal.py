@@ -51,7 +51,7 @@ def check_part(part: dict[str, Any], where: str, seen: Received, images_here: in
             if mime not in limits.IMAGE_TYPES:
                 return f"{where}: unsupported image type {mime}"
             if len(data) > limits.IMAGE_MAX_BYTES:
-                return f"{where}: image larger than 4 MB"
+                return f"{where}: image larger than {limits.IMAGE_MAX_BYTES // limits.MB} MB"
             signature = b"\x89PNG" if mime == "image/png" else b"\xff\xd8\xff"
             if not data.startswith(signature):
                 return f"{where}: image content does not match {mime}"
@@ -66,13 +66,13 @@ def check_part(part: dict[str, Any], where: str, seen: Received, images_here: in
             return f"{where}: documents must be base64 PDF data URLs"
         data = decoded[1]
         if len(data) > limits.PDF_MAX_BYTES:
-            return f"{where}: PDF larger than 32 MB"
+            return f"{where}: PDF larger than {limits.PDF_MAX_BYTES // limits.MB} MB"
         try:
             pages = len(PdfReader(io.BytesIO(data)).pages)
         except Exception:
             return f"{where}: unreadable PDF"
         if pages > limits.PDF_MAX_PAGES:
-            return f"{where}: PDF has more than 20 pages"
+            return f"{where}: PDF has more than {limits.PDF_MAX_PAGES} pages"
         seen.documents += 1
         seen.pages += pages
         return None

@@ -3,8 +3,8 @@
 Shapes and what they become are listed in docs/multimodal.md. Big payloads are handled
 carefully: sizes come from the base64 length before anything is decoded, the base64 is
 validated in small chunks, only the bytes a check needs are decoded (signature, PDF trailer,
-xref and page tree; see ``b64``), and an already-correct data URL is forwarded as the very
-same string (no re-encoding, no copy).
+xref and page tree; see ``b64``), and a data URL that already has the header LaaS documents
+(``data:<type>;base64,``) is forwarded as the very same string (no re-encoding, no copy).
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ SIGNATURES = (
     (b"GIF89a", "image/gif"),
 )
 NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP"}
-INLINE_ONLY = "LaaS needs PDFs inline as base64 (a data:application/pdf;base64,... URL)"
+PDF = "application/pdf"
+GENERIC = ("", "application/octet-stream")  # a PDF by its bytes is accepted under these
+INLINE = "inline as base64 (a data:application/pdf;base64,... URL)"
+INLINE_ONLY = f"LaaS needs PDFs {INLINE}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,11 @@ class DataUrl:
     @property
     def b64_len(self) -> int:
         return len(self.url) - self.start
+
+    def as_laas(self, mime: str) -> str:
+        """This data URL with exactly the header LaaS documents (the same string if it has it)."""
+        header = f"data:{mime};base64,"
+        return self.url if self.url.startswith(header) else header + self.url[self.start :]
 
 
 def parse_data_url(url: str, place: str) -> DataUrl:
@@ -69,8 +77,16 @@ def open_checked(data: DataUrl, place: str) -> io.BufferedReader:
     return b64.open_payload(data.url, data.start)
 
 
-def mb(size: int) -> str:
-    return f"{size / limits.MB:.1f} MB"
+def too_big(what: str, size: int, limit: int, per: str) -> str:
+    shown = f"{size / limits.MB:.1f} MB"
+    if round(size / limits.MB, 1) <= limit / limits.MB:  # rounding would hide the excess
+        shown += f" ({size:,} bytes)"
+    return f"{what} is {shown}; LaaS accepts at most {limit / limits.MB:g} MB per {per}"
+
+
+def not_pdf_type(mime: str) -> str:
+    hint = "; send images as image_url parts" if mime.startswith("image/") else ""
+    return f"file type {mime!r} is not supported; LaaS accepts only PDF files, {INLINE}{hint}"
 
 
 def sniff(head: bytes) -> str | None:
@@ -96,39 +112,29 @@ def image_part(url: Any, place: str) -> dict[str, Any]:
             place, f"unsupported image URL scheme {scheme!r}; use https:// or a base64 data URL"
         )
     data = parse_data_url(url, place)
-    if data.mime == "application/pdf":
+    if data.mime == PDF:
         return document_part(data, place)
     size = decoded_size(data, place)
     if size > limits.IMAGE_MAX_BYTES:
-        raise refuse(
-            place,
-            f"image is {mb(size)}; LaaS accepts at most {limits.IMAGE_MAX_BYTES // limits.MB} MB per image",
-        )
+        raise refuse(place, too_big("image", size, limits.IMAGE_MAX_BYTES, "image"))
     actual = sniff(open_checked(data, place).read(16))
     if actual not in limits.IMAGE_TYPES:
         found = NAMES.get(actual or "", "not a JPEG or PNG image")
         raise refuse(place, f"image is {found}; LaaS accepts JPEG and PNG only")
-    if actual != data.mime:
-        # Declared type and bytes disagree (e.g. a PNG sent as image/jpeg): LaaS takes both
-        # formats, so send the true type rather than refuse a usable image.
-        url = f"data:{actual};base64,{url[data.start :]}"
-    return {"type": "image_url", "image_url": {"url": url}}
+    # A declared type that disagrees with the bytes (a PNG sent as image/jpeg) is corrected:
+    # LaaS takes both formats, so send the true type rather than refuse a usable image.
+    return {"type": "image_url", "image_url": {"url": data.as_laas(actual)}}
 
 
 # --- PDFs ----------------------------------------------------------------------------------
 
 
 def document_part(data: DataUrl, place: str) -> dict[str, Any]:
-    if data.mime not in ("application/pdf", ""):
-        raise refuse(
-            place, f"file type {data.mime!r} is not supported; LaaS accepts PDF documents only"
-        )
+    if data.mime != PDF and data.mime not in GENERIC:
+        raise refuse(place, not_pdf_type(data.mime))
     size = decoded_size(data, place)
     if size > limits.PDF_MAX_BYTES:
-        raise refuse(
-            place,
-            f"PDF is {mb(size)}; LaaS accepts at most {limits.PDF_MAX_BYTES // limits.MB} MB per PDF",
-        )
+        raise refuse(place, too_big("PDF", size, limits.PDF_MAX_BYTES, "PDF"))
     stream = open_checked(data, place)
     if not pdf.is_pdf(stream.read(pdf.HEADER_WINDOW)):
         raise refuse(place, "the file is not a PDF (no %PDF- signature)")
@@ -140,10 +146,7 @@ def document_part(data: DataUrl, place: str) -> dict[str, Any]:
         raise refuse(
             place, f"PDF has {pages} pages; LaaS accepts at most {limits.PDF_MAX_PAGES} pages"
         )
-    url = data.url
-    if data.mime != "application/pdf":
-        url = f"data:application/pdf;base64,{url[data.start :]}"
-    return {"type": "document", "document_url": {"url": url}}
+    return {"type": "document", "document_url": {"url": data.as_laas(PDF)}}
 
 
 def pdf_from_url(url: Any, place: str) -> dict[str, Any]:
@@ -153,7 +156,7 @@ def pdf_from_url(url: Any, place: str) -> dict[str, Any]:
         if url.startswith(("https://", "http://")):
             raise refuse(place, f"PDF by URL is not supported; {INLINE_ONLY}")
         # Bare base64 (some clients send file_data without the data: header).
-        url = f"data:application/pdf;base64,{url}"
+        url = f"data:{PDF};base64,{url}"
     return document_part(parse_data_url(url, place), place)
 
 
@@ -165,10 +168,8 @@ def file_part(file: Any, place: str) -> dict[str, Any]:
             raise refuse(place, f"file_id (OpenAI Files API) is not supported; {INLINE_ONLY}")
         raise refuse(place, f"missing file_data; {INLINE_ONLY}")
     declared = file.get("format")
-    if isinstance(declared, str) and declared and declared != "application/pdf":
-        raise refuse(
-            place, f"file type {declared!r} is not supported; LaaS accepts PDF documents only"
-        )
+    if isinstance(declared, str) and declared != PDF and declared not in GENERIC:
+        raise refuse(place, not_pdf_type(declared))
     return pdf_from_url(file.get("file_data"), place)
 
 

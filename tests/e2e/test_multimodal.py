@@ -44,6 +44,23 @@ def test_image_as_base64(client, emulator):
     assert emulator.received()[0]["messages"][0]["content"][1]["image_url"]["url"] == PNG
 
 
+def test_png_declared_as_jpeg_arrives_with_its_true_type(client, emulator):
+    # The emulator refuses a declared type that disagrees with the bytes, as LaaS may.
+    sent_as_jpeg = data_url("image/jpeg", image("PNG"))
+    reply = ask(client, img(sent_as_jpeg))
+    assert "received: 1 images" in reply.choices[0].message.content
+    url = emulator.received()[0]["messages"][0]["content"][1]["image_url"]["url"]
+    assert url == "data:image/png;base64," + sent_as_jpeg.split(",", 1)[1]
+
+
+def test_data_url_header_arrives_in_the_documented_form(client, emulator):
+    payload = data_url("application/pdf", pdf(2)).split(",", 1)[1]
+    reply = ask(client, file(f"data:application/pdf;name=doc.pdf;base64,{payload}"))
+    assert "received: 0 images, 1 documents, 2 pages" in reply.choices[0].message.content
+    part = emulator.received()[0]["messages"][0]["content"][1]
+    assert part["document_url"]["url"] == f"data:application/pdf;base64,{payload}"
+
+
 def test_openai_file_pdf(client):
     reply = ask(client, file(data_url("application/pdf", pdf(3))))
     assert "received: 0 images, 1 documents, 3 pages" in reply.choices[0].message.content
@@ -102,6 +119,12 @@ REFUSALS = [
      "file_id (OpenAI Files API) is not supported; LaaS needs PDFs inline as base64"),
     ("broken base64", [img("data:image/png;base64,iVBOR!!!")], "messages[0].content[1]", "invalid base64"),
     ("http PDF", [file("https://example.com/report.pdf")], "messages[0].content[1]", "PDF by URL is not supported"),
+    ("WebP", [img(data_url("image/webp", image("WEBP")))], "messages[0].content[1]", "image is WebP; LaaS accepts JPEG and PNG only"),
+    ("ftp image", [img("ftp://example.com/a.png")], "messages[0].content[1]", "unsupported image URL scheme 'ftp'"),
+    ("text file", [file(data_url("text/plain", b"hello"))], "messages[0].content[1]",
+     "file type 'text/plain' is not supported; LaaS accepts only PDF files, inline as base64"),
+    ("21 pages, /Count 1", [file(data_url("application/pdf", pdf(21, count=1)))], "messages[0].content[1]",
+     "PDF has 21 pages; LaaS accepts at most 20 pages"),
 ]  # fmt: skip
 
 

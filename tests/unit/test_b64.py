@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 
 import pytest
@@ -48,3 +49,34 @@ def test_validation_crosses_chunk_boundaries(monkeypatch):
 def test_length_must_be_a_multiple_of_four():
     with pytest.raises(ValueError, match="multiple of 4"):
         b64.decoded_size(",abcde", 1)
+
+
+def stdlib_size(payload: str) -> int | None:
+    """The reference: strict stdlib decoding (length a multiple of 4, as data URLs must be)."""
+    if len(payload) % 4:
+        return None
+    try:
+        return len(base64.b64decode(payload, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="QUJD+/=!é \n-_", max_size=16),
+        st.binary(max_size=30).map(lambda b: base64.b64encode(b).decode()),
+        st.tuples(st.binary(max_size=30), st.integers(0, 40), st.sampled_from("=!\n -")).map(
+            lambda t: (lambda s: s[: t[1]] + t[2] + s[t[1] :])(base64.b64encode(t[0]).decode())
+        ),
+    )
+)
+def test_accepts_exactly_what_strict_stdlib_decoding_accepts(payload):
+    text = "data:x;base64," + payload
+    start = text.index(",") + 1
+    try:
+        ours: int | None = b64.decoded_size(text, start)
+        b64.validate(text, start)
+    except ValueError:
+        ours = None
+    assert ours == stdlib_size(payload)

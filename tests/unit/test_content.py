@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from laas_provider import b64
 from laas_provider.errors import InputError
 from laas_provider.limits import IMAGE_MAX_BYTES, MB, PDF_MAX_BYTES, PDF_MAX_PAGES
 from laas_provider.transform import to_laas_messages
@@ -44,11 +45,25 @@ def test_base64_image_is_kept_as_the_same_string(fmt, mime):
     assert one_part(img(url))["image_url"]["url"] is url  # no copy, no re-encoding
 
 
-def test_png_declared_as_jpeg_is_sent_with_its_true_type():
-    url = data_url("image/jpeg", image("PNG"))
+@pytest.mark.parametrize(
+    ("declared", "fmt", "true"),
+    [("image/jpeg", "PNG", "image/png"), ("image/png", "JPEG", "image/jpeg"),
+     ("image/jpg", "JPEG", "image/jpeg"), ("application/octet-stream", "PNG", "image/png")],
+)  # fmt: skip
+def test_declared_type_is_corrected_to_the_true_one(declared, fmt, true):
+    url = data_url(declared, image(fmt))
     sent = one_part(img(url))["image_url"]["url"]
-    assert sent.startswith("data:image/png;base64,")
+    assert sent.startswith(f"data:{true};base64,")
     assert sent.split(",", 1)[1] == url.split(",", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["data:image/png;name=a.png;base64,", "data:IMAGE/PNG;base64,", "data: image/png ;base64,"],
+)
+def test_data_url_header_is_sent_in_the_form_laas_documents(header):
+    payload = base64.b64encode(image("PNG")).decode()
+    assert one_part(img(header + payload))["image_url"]["url"] == "data:image/png;base64," + payload
 
 
 def test_image_at_4_mb_is_accepted():
@@ -58,7 +73,14 @@ def test_image_at_4_mb_is_accepted():
 def test_image_just_past_4_mb_is_refused_with_its_size():
     error = refusal(img(data_url("image/png", padded(image("PNG"), IMAGE_MAX_BYTES + 1))))
     assert error.place == "messages[0].content[1]"
-    assert "image is 4.0 MB; LaaS accepts at most 4 MB per image" in str(error)
+    # 4.0 MB alone would hide the excess: the exact size is shown too.
+    assert error.problem == "image is 4.0 MB (4,194,305 bytes); LaaS accepts at most 4 MB per image"
+
+
+def test_oversize_image_is_refused_before_its_base64_is_read(monkeypatch):
+    monkeypatch.setattr(b64, "validate", None)  # calling it would raise TypeError
+    url = "data:image/png;base64," + "!" * ((5 * MB) // 3 * 4)
+    assert "image is 5.0 MB" in str(refusal(img(url)))
 
 
 def test_five_mb_image_message_names_place_and_limit():
@@ -140,6 +162,13 @@ def test_pdf_as_image_url_data_url_becomes_a_document():
     assert one_part(img(url)) == {"type": "document", "document_url": {"url": url}}
 
 
+@pytest.mark.parametrize("declared", ["application/octet-stream", ""])
+def test_generic_type_with_pdf_bytes_is_sent_as_a_pdf(declared):
+    raw = base64.b64encode(pdf(1)).decode()
+    part = one_part({"type": "file", "file": {"file_data": f"data:{declared};base64,{raw}"}})
+    assert part["document_url"]["url"] == DOC + raw
+
+
 def test_bare_base64_file_data_is_accepted_as_a_pdf():
     raw = base64.b64encode(pdf(1)).decode()
     part = one_part({"type": "file", "file": {"file_data": raw}})
@@ -176,13 +205,36 @@ def test_pdf_at_32_mb_is_accepted_and_just_past_is_refused():
             "document_url": {"url": data_url("application/pdf", pdf(2, True, PDF_MAX_BYTES + 1))},
         }
     )
-    assert "PDF is 32.0 MB; LaaS accepts at most 32 MB per PDF" in str(error)
+    assert error.problem == "PDF is 32.0 MB (33,554,433 bytes); LaaS accepts at most 32 MB per PDF"
 
 
-def test_33_mb_pdf_is_refused_without_decoding():
-    # Not even valid base64 after the first characters: the size alone decides.
-    url = DOC + "A" * (((33 * MB) // 3) * 4)
-    assert "PDF is 33.0 MB" in str(refusal({"type": "document", "document_url": {"url": url}}))
+def test_33_mb_pdf_is_refused_without_decoding(monkeypatch):
+    # Not valid base64 at all, and the reader is gone: the length alone decides.
+    monkeypatch.setattr(b64, "validate", None)
+    monkeypatch.setattr(b64, "open_payload", None)
+    url = DOC + "!" * (((33 * MB) // 3) * 4)
+    error = refusal({"type": "document", "document_url": {"url": url}})
+    assert error.problem == "PDF is 33.0 MB; LaaS accepts at most 32 MB per PDF"
+
+
+def test_largest_pdf_check_decodes_only_a_sliver_of_it(monkeypatch):
+    decoded = []
+    readinto = b64.Base64File.readinto
+    monkeypatch.setattr(
+        b64.Base64File,
+        "readinto",
+        lambda self, buf: decoded.append(readinto(self, buf)) or decoded[-1],
+    )
+    url = data_url("application/pdf", pdf(PDF_MAX_PAGES, True, PDF_MAX_BYTES))
+    assert one_part({"type": "file", "file": {"file_data": url}})["document_url"]["url"] is url
+    # Header, trailer, xref and object streams, a little around each page: not the images.
+    assert 0 < sum(decoded) < MB // 2
+
+
+def test_page_count_does_not_trust_a_lying_count():
+    url = data_url("application/pdf", pdf(21, count=1))  # /Count says 1, the tree holds 21
+    error = refusal({"type": "document", "document_url": {"url": url}})
+    assert error.problem == "PDF has 21 pages; LaaS accepts at most 20 pages"
 
 
 @pytest.mark.parametrize(
@@ -192,8 +244,17 @@ def test_33_mb_pdf_is_refused_without_decoding():
         ({"file_data": "https://example.com/a.pdf"}, "PDF by URL is not supported"),
         (
             {"file_data": data_url("text/plain", b"hello there!")},
-            "file type 'text/plain' is not supported",
+            "file type 'text/plain' is not supported; LaaS accepts only PDF files, inline as base64",
         ),
+        (
+            {"file_data": data_url("image/png", image("PNG"))},
+            "file type 'image/png' is not supported; LaaS accepts only PDF files, inline as base64 (a data:application/pdf;base64,... URL); send images as image_url parts",
+        ),
+        (
+            {"file_data": data_url("application/pdf", pdf(1)), "format": "text/csv"},
+            "file type 'text/csv' is not supported",
+        ),
+        ({"file_data": data_url("application/octet-stream", b"GIF89a...")}, "not a PDF"),
         ({"file_data": data_url("application/pdf", b"hello there!")}, "not a PDF"),
         ({"file_data": DOC + "%%%%"}, "invalid base64"),
         ({"file_data": data_url("application/pdf", b"%PDF-1.7\nbroken")}, "cannot be read"),
