@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 
@@ -37,3 +38,20 @@ async def test_stream_rebuilds_the_same_text_with_usage_when_asked():
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
     assert text == plain.json()["choices"][0]["message"]["content"]
     assert chunks[-1]["usage"] == plain.json()["usage"]
+
+
+async def test_both_endpoints_wait_the_configured_latency(monkeypatch):
+    monkeypatch.setenv("LAAS_EMULATOR_LATENCY_MS", "60")
+    app = create_app("P", "K")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://emu") as client:
+        for path, body, headers in (
+            ("/v1/chat/completions", {"model": "x", "messages": MESSAGES}, {}),
+            ("/api/preset/v2/chat/completions",
+             {"hash": preset_hash("echo"), "params": {}, "messages": MESSAGES},
+             {"project": "P", "apiKey": "K"}),
+        ):  # fmt: skip
+            started = time.perf_counter()
+            response = await client.post(path, json=body, headers=headers)
+            assert response.status_code == 200
+            assert time.perf_counter() - started >= 0.06
