@@ -8,14 +8,11 @@ read what was received; they exist only here, never on the real service.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import math
 import os
 import time
-from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from . import faults, multimodal, openai_compat, variants
 from .faults import Fault
 from .presets import PRESETS, Preset
+from .state import State
 
 ROLES = ("system", "user", "assistant")
 
@@ -31,21 +29,6 @@ ROLES = ("system", "user", "assistant")
 def error(status: int, message: str) -> JSONResponse:
     # LaaS documents no error schema; its clients read `message` (see docs/assumptions.md).
     return JSONResponse({"message": message}, status_code=status)
-
-
-@dataclass
-class State:
-    project_code: str
-    api_key: str
-    presets: dict[str, Preset]
-    faults: list[Fault] = field(default_factory=list)
-    # Bounded, so long benchmark runs do not grow the emulator (tests reset between cases).
-    received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
-    # Client (host, port) pairs seen: one per TCP connection, so tests can check reuse.
-    connections: set[tuple[str, int]] = field(default_factory=set)
-    latency: float = 0.0  # seconds added to every chat answer (LAAS_EMULATOR_LATENCY_MS)
-    disconnected: int = 0
-    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
 
 def estimate_tokens(text: str) -> int:

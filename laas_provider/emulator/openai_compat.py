@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from .presets import DEFAULT_PRESET, preset_hash
-
-if TYPE_CHECKING:
-    from .app import State
+from .state import State
 
 STREAM_CHUNK_CHARS = 2048  # the same slicing the plugin uses for its chunks
 
