@@ -37,10 +37,14 @@ _configure_logging()
 redact.install()
 
 
+def _switched_on(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
+
+
 class _Call:
     """One request, prepared: settings resolved and the body built (or a 4xx raised)."""
 
-    __slots__ = ("body", "laas_messages", "model", "settings")
+    __slots__ = ("body", "fields", "laas_messages", "model", "plan", "settings")
 
     def __init__(
         self,
@@ -71,13 +75,22 @@ class _Call:
             ) from None
         redact.remember(*self.settings.secrets())
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
+        emulation = _switched_on(flat.get("tool_emulation"))
         try:
+            # drop_params on a model without emulation drops the tools, as for other params.
+            asked = flat if emulation or not drop else transform.without_tools(flat)
+            self.plan = transform.plan(asked, emulation)
             body = transform.build_body(
-                self.settings.preset_hash.get_secret_value(), messages, flat, drop_params=drop
+                self.settings.preset_hash.get_secret_value(),
+                messages,
+                flat,
+                drop_params=drop,
+                agent=self.plan,
             )
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
         self.laas_messages = body["messages"]
+        self.fields = body if self.plan.active else None  # kept for a repair call only
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
         self.body = orjson.dumps(body)
         log.debug(
@@ -96,9 +109,7 @@ class _Call:
         log.warning("LaaS call failed without an answer: %s", type(exc).__name__)
         return errors.from_transport(exc, self.model, self.settings.timeout)
 
-    def answer(
-        self, response: httpx.Response, started: float, model_response: ModelResponse | None
-    ) -> ModelResponse:
+    def reply(self, response: httpx.Response, started: float) -> transform.Reply:
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug(
             "LaaS answered %s in %.0f ms (%d bytes)",
@@ -113,12 +124,49 @@ class _Call:
         except orjson.JSONDecodeError:
             raise errors.bad_answer("not JSON", self.model) from None
         try:
-            return transform.to_model_response(
-                payload, self.model, model_response, self.laas_messages
-            )
+            return transform.read_reply(payload)
         except transform.AnswerError as exc:
-            message = errors.scrub(str(exc), self.settings.secrets())
-            raise errors.bad_answer(message, self.model) from None
+            raise self._unusable(str(exc)) from None
+
+    def check(self, reply: transform.Reply) -> transform.Reading:
+        """What the answer says under this request's plan (tool calls, JSON, or text)."""
+        return transform.read_answer(reply.text, reply.native_calls, self.plan)
+
+    def repair(self, reply: transform.Reply, reading: transform.Reading) -> dict[str, Any]:
+        """The request for the one repair call: the answer and its problems appended."""
+        assert self.fields is not None  # problems only arise under an active plan
+        log.info(
+            "LaaS answer for %s broke the %s protocol (%d problems); one repair call",
+            self.model, "tool" if self.plan.calls_allowed else "JSON", len(reading.problems),
+        )  # fmt: skip
+        appended = transform.repair_request(reply.text, reading.problems)
+        self.laas_messages = [*self.laas_messages, *appended]
+        self.body = orjson.dumps({**self.fields, "messages": self.laas_messages})
+        return self.request_kwargs()
+
+    def result(
+        self,
+        replies: list[transform.Reply],
+        reading: transform.Reading,
+        model_response: ModelResponse | None,
+    ) -> ModelResponse:
+        if reading.problems:
+            raise self._unusable(
+                "the model's answer broke the protocol again after one repair call: "
+                + "; ".join(reading.problems)
+            )
+        usage = None
+        if len(replies) > 1:
+            first = transform.usage_or_estimate(replies[0], self.model, self.laas_messages[:-2])
+            last = transform.usage_or_estimate(replies[1], self.model, self.laas_messages)
+            usage = transform.add_usage(first, last)
+        return transform.to_model_response(
+            replies[-1], self.model, model_response, self.laas_messages, reading, usage
+        )
+
+    def _unusable(self, problem: str) -> Exception:
+        # A 5xx: the router retries it or falls back, as for any upstream fault.
+        return errors.bad_answer(errors.scrub(problem, self.settings.secrets()), self.model)
 
 
 class LaaSProvider(CustomLLM):
@@ -145,12 +193,12 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        started = time.perf_counter()
-        try:
-            response = client.sync_client().post(call.settings.chat_url, **call.request_kwargs())
-        except httpx.TransportError as exc:
-            raise call.transport_error(exc) from None
-        return call.answer(response, started, model_response)
+        replies = [self._post(call, call.request_kwargs())]
+        reading = call.check(replies[0])
+        if reading.problems:
+            replies.append(self._post(call, call.repair(replies[0], reading)))
+            reading = call.check(replies[1])
+        return call.result(replies, reading, model_response)
 
     async def acompletion(
         self,
@@ -173,14 +221,30 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
+        replies = [await self._apost(call, call.request_kwargs())]
+        reading = call.check(replies[0])
+        if reading.problems:  # at most one repair call: a request costs at most 2 LaaS calls
+            replies.append(await self._apost(call, call.repair(replies[0], reading)))
+            reading = call.check(replies[1])
+        return call.result(replies, reading, model_response)
+
+    @staticmethod
+    def _post(call: _Call, request: dict[str, Any]) -> transform.Reply:
         started = time.perf_counter()
         try:
-            response = await client.async_client().post(
-                call.settings.chat_url, **call.request_kwargs()
-            )
+            response = client.sync_client().post(call.settings.chat_url, **request)
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
-        return call.answer(response, started, model_response)
+        return call.reply(response, started)
+
+    @staticmethod
+    async def _apost(call: _Call, request: dict[str, Any]) -> transform.Reply:
+        started = time.perf_counter()
+        try:
+            response = await client.async_client().post(call.settings.chat_url, **request)
+        except httpx.TransportError as exc:
+            raise call.transport_error(exc) from None
+        return call.reply(response, started)
 
     def streaming(self, *args, **kwargs) -> Iterator[GenericStreamingChunk]:
         # One upstream call, made before the first chunk: a failure is a real HTTP error.

@@ -36,6 +36,7 @@ ADMIN_KEYS = frozenset(
         "laas_timeout",
         "preset_params",
         "allow_client_preset",
+        "tool_emulation",
     }
 )
 # What a deployment with `allow_client_preset: true` lets its clients choose.

@@ -6,18 +6,40 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .messages import to_laas_messages
-from .params import flatten, preset_params, to_laas_options
-from .response import AnswerError, to_model_response
+from .params import TOOL_KEYS, flatten, preset_params, to_laas_options
+from .response import (
+    AnswerError,
+    Reply,
+    add_usage,
+    read_reply,
+    to_model_response,
+    usage_or_estimate,
+)
 from .stream import to_stream_chunks
+from .tools import Plan, Reading, plan, read_answer, repair_request
 
 __all__ = [
     "AnswerError",
+    "Plan",
+    "Reading",
+    "Reply",
+    "add_usage",
     "build_body",
     "flatten",
+    "plan",
+    "read_answer",
+    "read_reply",
+    "repair_request",
     "to_laas_messages",
     "to_model_response",
     "to_stream_chunks",
+    "usage_or_estimate",
+    "without_tools",
 ]
+
+
+def without_tools(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in TOOL_KEYS}
 
 
 def build_body(
@@ -25,14 +47,25 @@ def build_body(
     messages: Sequence[Any],
     optional_params: Mapping[str, Any],
     drop_params: bool = False,
+    agent: Plan | None = None,
 ) -> dict[str, Any]:
     """The LaaS request body: ``{hash, params, messages}`` plus forwarded sampling keys.
 
-    ``optional_params`` must already be flattened (see ``flatten``).
+    ``optional_params`` must already be flattened (see ``flatten``). ``agent``'s instruction
+    (tools, structured output) goes in as one system message after the client's own.
     """
+    laas_messages = to_laas_messages(messages)
+    instruction = agent.instruction() if agent is not None else None
+    if instruction:
+        # After the client's leading system messages: theirs come first, ours closest to the turn.
+        at = next(
+            (i for i, m in enumerate(laas_messages) if m["role"] != "system"), len(laas_messages)
+        )
+        text = [{"type": "text", "text": instruction}]
+        laas_messages.insert(at, {"role": "system", "content": text})
     return {
         "hash": preset_hash,
         "params": preset_params(optional_params),
-        "messages": to_laas_messages(messages),
+        "messages": laas_messages,
         **to_laas_options(optional_params, drop_params),
     }

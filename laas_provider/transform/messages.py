@@ -8,6 +8,7 @@ from typing import Any
 from .. import limits
 from ..errors import refuse
 from .content import to_laas_part
+from .tools import calls_as_text, result_as_text
 
 # OpenAI role -> LaaS role. `developer` is OpenAI's newer name for `system`.
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
@@ -16,29 +17,55 @@ ROLES = {"system": "system", "developer": "system", "user": "user", "assistant":
 def to_laas_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
     if not isinstance(messages, Sequence) or isinstance(messages, str | bytes):
         raise refuse("messages", "must be a list of messages")
-    return [_message(m, f"messages[{i}]") for i, m in enumerate(messages)]
+    names: dict[str, str] = {}  # tool call id -> tool name, from earlier assistant turns
+    return [_message(m, f"messages[{i}]", names) for i, m in enumerate(messages)]
 
 
-def _message(message: Any, place: str) -> dict[str, Any]:
+def _message(message: Any, place: str, names: dict[str, str]) -> dict[str, Any]:
     if not isinstance(message, Mapping):
         raise refuse(place, "must be an object with `role` and `content`")
     role = message.get("role")
-    if role == "tool" or role == "function":
-        raise refuse(
-            f"{place}.role", f"`{role}` messages are not supported: LaaS has no function calling"
-        )
+    if role in ("tool", "function"):
+        return _tool_result(message, place, names)
     if role not in ROLES:
         raise refuse(
-            f"{place}.role", f"unknown role {role!r}; LaaS accepts system, user, assistant"
+            f"{place}.role", f"unknown role {role!r}; LaaS accepts system, user, assistant, tool"
         )
-    if message.get("tool_calls") or message.get("function_call"):
-        raise refuse(
-            f"{place}.tool_calls", "tool calls are not supported: LaaS has no function calling"
-        )
+    if role == "assistant" and (message.get("tool_calls") or message.get("function_call")):
+        return _tool_calls(message, place, names)
     if role == "assistant" and message.get("audio"):
         raise refuse(f"{place}.audio", "audio is not supported by LaaS")
     content = _content(message.get("content"), f"{place}.content", role)
     return {"role": ROLES[role], "content": content}
+
+
+def _text_of(content: Any, place: str) -> str:
+    """The text of a tool turn's content (a string, or text parts); null counts as empty."""
+    if content is None:
+        return ""
+    return "".join(p["text"] for p in _content(content, place, "assistant"))
+
+
+def _tool_calls(message: Mapping[str, Any], place: str, names: dict[str, str]) -> dict[str, Any]:
+    # LaaS has no tool calls: the turn goes back as the JSON the model is asked to write.
+    calls = message.get("tool_calls")
+    where = f"{place}.tool_calls"
+    if not calls:  # the legacy single `function_call`
+        calls, where = [{"function": message.get("function_call")}], f"{place}.function_call"
+    text = calls_as_text(calls, _text_of(message.get("content"), f"{place}.content"), where)
+    for call in calls:
+        if isinstance(call.get("id"), str):
+            names[call["id"]] = call["function"]["name"]
+    return {"role": "assistant", "content": [{"type": "text", "text": text}]}
+
+
+def _tool_result(message: Mapping[str, Any], place: str, names: dict[str, str]) -> dict[str, Any]:
+    call_id = message.get("tool_call_id")
+    if message.get("role") == "tool" and not isinstance(call_id, str):
+        raise refuse(f"{place}.tool_call_id", "must be the id of the tool call this answers")
+    name = message.get("name") if isinstance(message.get("name"), str) else names.get(call_id)
+    text = result_as_text(name, call_id, _text_of(message.get("content"), f"{place}.content"))
+    return {"role": "user", "content": [{"type": "text", "text": text}]}
 
 
 def _content(content: Any, place: str, role: str) -> list[dict[str, Any]]:

@@ -25,7 +25,6 @@ IGNORED = frozenset(
         "stream_options",
         "store",
         "service_tier",
-        "parallel_tool_calls",
         "max_retries",
         "timeout",
         "request_timeout",
@@ -40,8 +39,11 @@ OWN_KEYS = frozenset(
         "preset_hash",
         "laas_timeout",
         "allow_client_preset",
+        "tool_emulation",
     }
 )
+# Read by transform.tools (the emulation plan), never forwarded.
+TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
 RESPONSE_FORMATS = ("text", "json_object")
 
 
@@ -73,7 +75,7 @@ def to_laas_options(
     """Return the LaaS body keys for ``optional_params``; refuse what LaaS cannot honour."""
     body: dict[str, Any] = {}
     for name, value in optional_params.items():
-        if name in OWN_KEYS or name in IGNORED or value is None:
+        if name in OWN_KEYS or name in IGNORED or name in TOOL_KEYS or value is None:
             continue
         if name in FORWARDED:
             body[name] = _forward(name, value)
@@ -81,9 +83,10 @@ def to_laas_options(
             kind = value.get("type") if isinstance(value, Mapping) else None
             if kind in RESPONSE_FORMATS:
                 body[name] = {"type": kind}
-            elif not drop_params:
+            elif kind != "json_schema" and not drop_params:  # json_schema: see tools.plan
                 raise refuse(
-                    name, f"type {kind!r} is not supported; LaaS accepts text or json_object"
+                    name,
+                    f"type {kind!r} is not supported; use text, json_object or json_schema",
                 )
         elif (name == "n" and value == 1) or (name == "modalities" and value == ["text"]):
             continue  # asks for what LaaS does anyway
@@ -93,8 +96,8 @@ def to_laas_options(
 
 
 def _why_refused(name: str) -> str:
-    if name in ("tools", "tool_choice", "functions", "function_call"):
-        return "is not supported: LaaS has no function calling"
+    if name in ("functions", "function_call"):
+        return "is the legacy form of function calling; send `tools` and `tool_choice`"
     if name == "n":
         return "must be 1: LaaS returns one choice"
     return (

@@ -9,10 +9,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from litellm import token_counter
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
+
+from .tools import Plan, Reading, read_answer
 
 # OpenAI's finish reasons, plus the names other backends use for the same thing.
 FINISH_REASONS = {
@@ -113,36 +116,84 @@ def prompt_text(laas_messages: list[dict[str, Any]]) -> str:
     )
 
 
+@dataclass
+class Reply:
+    """One LaaS answer, normalised: what the model said and what it cost."""
+
+    id: str | None
+    created: int
+    text: str
+    native_calls: list[Any] | None  # OpenAI-shaped tool calls, if the preset sent any
+    finish_reason: str
+    usage: Usage | None
+
+
+def read_reply(answer: Any) -> Reply:
+    choice = first_choice(answer)
+    message = choice.get("message")
+    if not isinstance(message, Mapping):
+        raise AnswerError("the first choice has no `message`")
+    calls = message.get("tool_calls")
+    return Reply(
+        id=str(answer["id"]) if answer.get("id") else None,
+        created=created_seconds(answer.get("created")),
+        text=content_text(message.get("content")),
+        native_calls=calls if isinstance(calls, list) and calls else None,
+        finish_reason=finish_reason(choice.get("finish_reason")),
+        usage=usage_of(answer),
+    )
+
+
+def usage_or_estimate(reply: Reply, model: str, laas_messages: list[dict[str, Any]]) -> Usage:
+    return reply.usage or estimate_usage(model, prompt_text(laas_messages), reply.text)
+
+
+def add_usage(first: Usage, second: Usage) -> Usage:
+    """Both calls' usage, when a repair call was made."""
+    prompt = first.prompt_tokens + second.prompt_tokens
+    completion = first.completion_tokens + second.completion_tokens
+    return Usage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+    )
+
+
 def to_model_response(
     answer: Any,
     model: str,
     model_response: ModelResponse | None = None,
     laas_messages: list[dict[str, Any]] | None = None,
+    reading: Reading | None = None,
+    usage: Usage | None = None,
 ) -> ModelResponse:
-    """Fill ``model_response`` (litellm hands one in) from a LaaS answer.
+    """Fill ``model_response`` (litellm hands one in) from a LaaS answer (a dict or a Reply).
 
-    Without usage in the answer, usage is estimated from ``laas_messages`` and the answer's
-    text, and the message says so: ``provider_specific_fields["usage_estimated"] = True``.
+    ``reading`` is what the tool/structured-output parser made of the answer (content or
+    tool calls); without one, native tool calls are passed through as they came. Without
+    usage in the answer (or ``usage`` given), usage is estimated from ``laas_messages`` and
+    the answer's text, and the message says so: ``provider_specific_fields["usage_estimated"]``.
     """
-    choice = first_choice(answer)
-    message = choice.get("message")
-    if not isinstance(message, Mapping):
-        raise AnswerError("the first choice has no `message`")
-    text = content_text(message.get("content"))
-    usage = usage_of(answer)
+    reply = answer if isinstance(answer, Reply) else read_reply(answer)
+    if reading is None:
+        reading = read_answer(reply.text, reply.native_calls, Plan())
     extra = None
+    usage = usage or reply.usage
     if usage is None:
-        usage = estimate_usage(model, prompt_text(laas_messages or []), text)
+        usage = estimate_usage(model, prompt_text(laas_messages or []), reply.text)
         extra = {"usage_estimated": True}
     response = model_response if model_response is not None else ModelResponse()
-    response.id = str(answer.get("id") or response.id)
-    response.created = created_seconds(answer.get("created"))
+    response.id = reply.id or response.id
+    response.created = reply.created
     response.model = model
     response.choices = [
         Choices(
             index=0,
-            finish_reason=finish_reason(choice.get("finish_reason")),
-            message=Message(role="assistant", content=text, provider_specific_fields=extra),
+            finish_reason=reading.finish_reason or reply.finish_reason,
+            message=Message(
+                role="assistant",
+                content=reading.content,
+                tool_calls=reading.tool_calls or None,
+                provider_specific_fields=extra,
+            ),
         )
     ]
     response.usage = usage  # type: ignore[attr-defined]

@@ -19,6 +19,12 @@ def to_stream_chunks(response: ModelResponse) -> Iterator[GenericStreamingChunk]
     text = choice.message.content or ""  # type: ignore[union-attr]
     for start in range(0, len(text), CHUNK_CHARS):
         yield _chunk(text[start : start + CHUNK_CHARS])
+    # Each tool call whole, in one chunk of its own (OpenAI clients assemble them by index).
+    for index, call in enumerate(choice.message.tool_calls or []):  # type: ignore[union-attr]
+        function = {"name": call.function.name, "arguments": call.function.arguments}
+        yield _chunk(
+            "", tool_use={"id": call.id, "type": "function", "function": function, "index": index}
+        )
     usage = getattr(response, "usage", None)
     yield _chunk(
         "",
@@ -37,11 +43,15 @@ def to_stream_chunks(response: ModelResponse) -> Iterator[GenericStreamingChunk]
 
 
 def _chunk(
-    text: str, is_finished: bool = False, finish_reason: str = "", usage: dict | None = None
+    text: str,
+    is_finished: bool = False,
+    finish_reason: str = "",
+    usage: dict | None = None,
+    tool_use: dict | None = None,
 ) -> GenericStreamingChunk:
     return {
         "text": text,
-        "tool_use": None,
+        "tool_use": tool_use,  # type: ignore[typeddict-item]
         "is_finished": is_finished,
         "finish_reason": finish_reason,
         "usage": usage,  # type: ignore[typeddict-item]

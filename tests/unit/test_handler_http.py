@@ -136,9 +136,7 @@ async def test_unusable_200_is_an_upstream_error(laas_api, response):
 async def test_bad_input_is_refused_before_any_upstream_call(laas_api):
     route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     with pytest.raises(litellm.BadRequestError, match=r"messages\[0\]\.role"):
-        await litellm.acompletion(
-            **call(messages=[{"role": "tool", "content": "x", "tool_call_id": "1"}])
-        )
+        await litellm.acompletion(**call(messages=[{"role": "wizard", "content": "x"}]))
     assert not route.called
 
 

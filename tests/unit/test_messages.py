@@ -42,9 +42,10 @@ def test_message_name_is_not_forwarded():
 @pytest.mark.parametrize(
     ("message", "place", "words"),
     [
-        ({"role": "tool", "content": "x", "tool_call_id": "1"}, "messages[0].role", "function calling"),
+        ({"role": "tool", "content": "x"}, "messages[0].tool_call_id", "id of the tool call"),
         ({"role": "wizard", "content": "x"}, "messages[0].role", "unknown role"),
-        ({"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}, "messages[0].tool_calls", "function calling"),
+        ({"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}, "messages[0].tool_calls[0].function.name", "string"),
+        ({"role": "assistant", "content": None, "tool_calls": "x"}, "messages[0].tool_calls", "list"),
         ({"role": "user"}, "messages[0].content", "missing"),
         ({"role": "user", "content": 5}, "messages[0].content", "string or a list"),
         ({"role": "user", "content": [{"type": "text", "text": 3}]}, "messages[0].content[0].text", "string"),

@@ -43,14 +43,13 @@ def test_mapped_values(params, body):
 @pytest.mark.parametrize(
     ("params", "place"),
     [
-        ({"tools": []}, "tools"),
-        ({"tool_choice": "auto"}, "tool_choice"),
         ({"functions": []}, "functions"),
+        ({"function_call": "auto"}, "function_call"),
         ({"n": 3}, "n"),
         ({"logprobs": True}, "logprobs"),
         ({"top_logprobs": 2}, "top_logprobs"),
         ({"audio": {}}, "audio"),
-        ({"response_format": {"type": "json_schema"}}, "response_format"),
+        ({"response_format": {"type": "grammar"}}, "response_format"),
         ({"temperature": "hot"}, "temperature"),
         ({"temperature": True}, "temperature"),
         ({"max_tokens": 0}, "max_tokens"),
