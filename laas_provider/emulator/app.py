@@ -12,15 +12,16 @@ import json
 import math
 import os
 import time
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import faults, multimodal, openai_compat, variants
+from . import agent, faults, multimodal, openai_compat, variants
 from .faults import Fault
-from .presets import PRESETS, Preset
+from .presets import PRESETS, Preset, preset_hash
 from .state import State
 
 ROLES = ("system", "user", "assistant")
@@ -95,7 +96,13 @@ def answer(
     prompt_tokens = estimate_tokens(system) + sum(
         estimate_tokens(_text_of(m["content"])) for m in messages
     )
-    completion_tokens = estimate_tokens(content)
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    scripted = state.scripted.get(preset.hash)
+    if scripted:
+        message = {"role": "assistant", **scripted.popleft()}
+    elif preset.agent:
+        message["content"] = agent.reply(messages) or content
+    completion_tokens = estimate_tokens(_text_of(message.get("content") or ""))
     return {
         "id": f"laas-emu-{next(state.ids)}",
         "object": "chat.completion",
@@ -104,8 +111,8 @@ def answer(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "message": message,
+                "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
             }
         ],
         "usage": {
@@ -215,6 +222,16 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
             state.faults.append(Fault(**item))
         return JSONResponse({"queued": len(state.faults)})
 
+    @app.post("/_emulator/script")
+    async def script(request: Request) -> Response:
+        # {"preset": "agent", "answers": ["raw text", {"tool_calls": [...]}, ...]}: the
+        # preset's next calls answer these, in order, instead of composing an answer.
+        raw = await request.json()
+        queue = state.scripted.setdefault(preset_hash(raw["preset"]), deque())
+        for item in raw["answers"]:
+            queue.append({"content": item} if isinstance(item, str) else dict(item))
+        return JSONResponse({"queued": len(queue)})
+
     @app.get("/_emulator/stats")
     async def stats() -> Response:
         return JSONResponse(
@@ -233,6 +250,7 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
     @app.post("/_emulator/reset")
     async def reset() -> Response:
         state.faults.clear()
+        state.scripted.clear()
         state.received.clear()
         state.connections.clear()
         state.disconnected = 0

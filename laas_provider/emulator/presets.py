@@ -22,6 +22,8 @@ class Preset:
     name: str
     system: str
     model: str = "laas-emulator-1"
+    # Follows the plugin's JSON tool protocol when asked (see agent.py); others just echo.
+    agent: bool = False
 
     @property
     def hash(self) -> str:
@@ -50,6 +52,10 @@ PRESETS = (
     Preset("echo", "You are a helpful assistant."),
     Preset("translator", "Translate the user's text into {language}. Tone: {tone}."),
     Preset("qa", "Answer the question: {question}"),
-    *(Preset(m, f"You are {m} on Wanted LaaS (emulated).", model=m) for m in CONFIG_MODELS),
+    Preset("agent", "You are a helpful agent. Use the tools you are given.", agent=True),
+    *(
+        Preset(m, f"You are {m} on Wanted LaaS (emulated).", model=m, agent=True)
+        for m in CONFIG_MODELS
+    ),
 )
 DEFAULT_PRESET = "echo"

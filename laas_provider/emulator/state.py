@@ -23,4 +23,6 @@ class State:
     connections: set[tuple[str, int]] = field(default_factory=set)
     latency: float = 0.0  # seconds added to every chat answer (LAAS_EMULATOR_LATENCY_MS)
     disconnected: int = 0
+    # Scripted answers per preset hash (POST /_emulator/script), used before anything else.
+    scripted: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
