@@ -54,9 +54,13 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
             laas_model("laas-open", allow_client_preset=True),
             laas_model("laas-wrong-key", api_key="not-the-key"),
             laas_model("laas-unknown-preset", preset_hash="0" * 64),
+            # Tool emulation (tests/e2e/test_agents.py): a model that follows the protocol,
+            # and one whose preset ignores it (echo), falling back to the first.
+            laas_model("laas-agent", preset_hash=preset_hash("agent"), tool_emulation=True),
+            laas_model("laas-agent-echo", tool_emulation=True),
         ],
         "litellm_settings": {**provider_map(), "callbacks": ["cost_log.recorder"]},
-        "router_settings": {"num_retries": 0},
+        "router_settings": {"num_retries": 0, "fallbacks": [{"laas-agent-echo": ["laas-agent"]}]},
         "general_settings": {
             "master_key": "os.environ/LITELLM_MASTER_KEY",
             "cancel_on_disconnect": True,
