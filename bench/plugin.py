@@ -15,7 +15,13 @@ from litellm.types.utils import ModelResponse
 
 from bench.bench_multimodal import case_images, case_pdf
 from laas_provider import client, laas_provider
-from laas_provider.transform import build_body, to_laas_messages, to_model_response
+from laas_provider.transform import (
+    build_body,
+    plan,
+    read_answer,
+    to_laas_messages,
+    to_model_response,
+)
 
 HASH = "a" * 64
 CHAT = [
@@ -34,6 +40,41 @@ ANSWER = {
     "usage": {"prompt_tokens": 300, "completion_tokens": 120, "total_tokens": 420},
 }  # fmt: skip
 ANSWER_BYTES = json.dumps(ANSWER).encode()
+# An agent's request: 10 tools with typical parameter schemas, and an answer calling two.
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": f"tool_{i}",
+            "description": f"Tool number {i}: looks something up.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "minLength": 1},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 50},
+                    "filters": {"type": "array", "items": {"type": "string"}},
+                    "mode": {"enum": ["fast", "exact"]},
+                },
+                "required": ["query"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    for i in range(10)
+]
+TOOL_ANSWER = (
+    "I will look both up.\n```json\n"
+    + json.dumps(
+        {
+            "tool_calls": [
+                {"name": "tool_3", "arguments": {"query": "seoul weather", "limit": 5}},
+                {"name": "tool_7", "arguments": {"query": "busan", "filters": ["a", "b"], "mode": "exact"}},
+            ]
+        }
+    )
+    + "\n```"
+)  # fmt: skip
+TOOL_TARGET_US = 200
 
 
 def per_call(fn: Callable[[], object], seconds: float = 0.5) -> float:
@@ -121,6 +162,20 @@ def run(quick: bool = False) -> list[tuple[str, str, str]]:
             f"{t * 1e6:.1f} µs",
             f"{peak(lambda: to_model_response(ANSWER, 'm')) / 1024:.1f} kB",
         )
+    )
+    agent = plan({"tools": TOOLS, "tool_choice": "auto"}, emulation=True)
+    assert not read_answer(TOOL_ANSWER, None, agent).problems  # the bench measures a valid answer
+    t = per_call(lambda: read_answer(TOOL_ANSWER, None, agent), seconds)
+    rows.append(
+        (
+            f"tools: parse + validate one answer, 10-tool request (target {TOOL_TARGET_US} µs)",
+            f"{t * 1e6:.1f} µs ({t * 1e6 / TOOL_TARGET_US:.2f} of target)",
+            f"{peak(lambda: read_answer(TOOL_ANSWER, None, agent)) / 1024:.1f} kB",
+        )
+    )
+    t = per_call(lambda: build_body(HASH, CHAT, {}, agent=agent), seconds)
+    rows.append(
+        ("tools: request translation with the 10-tool instruction", f"{t * 1e6:.1f} µs", "—")
     )
     for make in (case_images, case_pdf):
         name, messages, payload = make()

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema
+import orjson
 from jsonschema.exceptions import SchemaError
 
 from ..errors import refuse
@@ -31,14 +32,17 @@ MAX_ERRORS_SHOWN = 3
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return orjson.dumps(value).decode()  # compact, UTF-8 as is; ~10x json.dumps
+    except TypeError:  # what orjson cannot encode (e.g. integers over 64 bits)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- validators ----------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=256)
-def _compiled(canonical: str) -> jsonschema.protocols.Validator:
+def _compiled(canonical: bytes) -> jsonschema.protocols.Validator:
     schema = json.loads(canonical)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     cls.check_schema(schema)
@@ -46,9 +50,13 @@ def _compiled(canonical: str) -> jsonschema.protocols.Validator:
 
 
 def validator(schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
-    """A compiled validator, cached by the schema's canonical JSON (agents resend the same
-    tools on every turn, so compiling once per schema keeps a call in microseconds)."""
-    return _compiled(json.dumps(schema, sort_keys=True, separators=(",", ":")))
+    """A checked validator, cached by the schema's canonical JSON (agents resend the same
+    tools on every turn, so each schema is checked and compiled once, not per request)."""
+    try:
+        canonical = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = json.dumps(schema, sort_keys=True, separators=(",", ":")).encode()
+    return _compiled(canonical)
 
 
 def schema_errors(schema: Mapping[str, Any], value: Any) -> list[str]:

@@ -71,7 +71,7 @@ def tool_loop(client: openai.OpenAI, stream: bool) -> tuple[object, str]:
                     "function": {"name": call["name"], "arguments": call["arguments"]},
                 }
             ],
-        },  # fmt: skip
+        },
         {"role": "tool", "tool_call_id": call["id"], "content": RESULT},
     ]
     second = client.chat.completions.create(
@@ -243,7 +243,7 @@ def test_responses_api_function_call_then_output_then_answer(client):
                 "arguments": call.arguments,
             },
             {"type": "function_call_output", "call_id": call.call_id, "output": RESULT},
-        ],  # fmt: skip
+        ],
     )
     assert RESULT in second.output_text
 
