@@ -273,3 +273,10 @@ def test_openai_agents_sdk_runs_a_tool_using_agent_to_its_final_output(proxy):
     result = agents.Runner.run_sync(agent, "What is the weather in Seoul?")
     assert seen == ["Seoul"]
     assert RESULT in result.final_output
+
+
+def test_built_in_web_search_is_a_400_naming_it(client, emulator):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(model="laas-agent", input="hi", tools=[{"type": "web_search"}])
+    assert "web_search" in str(caught.value)
+    assert emulator.received() == []
