@@ -45,8 +45,9 @@ def test_prometheus_reads_the_scrape_key_from_the_compose_secret():
     assert COMPOSE["secrets"][secret] == {"environment": "LITELLM_MASTER_KEY"}
     host, _, port = job["static_configs"][0]["targets"][0].partition(":")
     assert host == "litellm" and port == SERVICES["litellm"]["ports"][0].rsplit(":", 1)[1]
-    mount = next(v for v in prometheus["volumes"] if v.startswith("./monitoring/prometheus.yml"))
-    assert mount.split(":")[1] in " ".join(prometheus["command"])
+    mounts = {v.split(":")[0]: v.split(":")[1] for v in prometheus["volumes"]}
+    assert mounts["./monitoring/prometheus.yml"] in " ".join(prometheus["command"])
+    assert config["rule_files"] == [mounts["./monitoring/alerts.yml"]]
 
 
 def test_grafana_gets_its_password_from_a_secret_and_the_dashboard_from_provisioning():

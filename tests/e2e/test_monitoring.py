@@ -281,12 +281,41 @@ def test_every_metric_the_dashboard_queries_is_in_the_proxys_metrics(traffic):
     assert not used - names, sorted(used - names)
 
 
+def alert_rules() -> list[dict[str, Any]]:
+    config = yaml.safe_load((MONITORING / "alerts.yml").read_text())
+    return [rule for group in config["groups"] for rule in group["rules"]]
+
+
+def test_alert_rules_are_well_formed_and_query_only_metrics_the_proxy_has(traffic):
+    names = {name for name, _, _ in samples(traffic.metrics)}
+    rules = alert_rules()
+    assert len({r["alert"] for r in rules}) == len(rules)
+    for rule in rules:
+        assert rule["alert"].startswith("LaaS") and rule["annotations"]["summary"], rule
+        assert rule["labels"]["severity"] in {"warning", "critical"}, rule
+        expr = rule["expr"]
+        assert expr.count("(") == expr.count(")"), rule["alert"]
+        assert not metric_names(expr) - names, (rule["alert"], metric_names(expr) - names)
+    # Each LaaS series an operator must hear about has a rule.
+    used = set().union(*(metric_names(r["expr"]) for r in rules))
+    for name in (
+        "litellm_proxy_failed_requests_metric_total",
+        "litellm_deployment_failure_responses_total",
+        "litellm_deployment_cooled_down_total",
+        "litellm_deployment_failed_fallbacks_total",
+        "litellm_request_total_latency_metric_bucket",
+        "litellm_provider_remaining_budget_metric",
+    ):
+        assert name in used, name
+
+
 def test_prometheus_scrapes_the_proxy_with_a_key_from_a_file():
     config = yaml.safe_load((MONITORING / "prometheus.yml").read_text())
     (job,) = [j for j in config["scrape_configs"] if j["job_name"] == "litellm"]
     assert job["metrics_path"] == "/metrics/"
     assert job["static_configs"][0]["targets"] == ["litellm:4000"]
     assert job["authorization"]["credentials_file"].startswith("/run/secrets/")
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
 
 
 # --- JSON logs ------------------------------------------------------------------------------
