@@ -11,7 +11,9 @@ shipped router settings, so each failure below is exactly one LaaS call.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from laas_provider.emulator.presets import PRESETS, preset_hash
 
 from .gateway import ROOT, chat, cost_of, model_prices, shipped_config, shipped_env, stream_chat
-from .harness import MASTER_KEY, Emulator, Proxy
+from .harness import MASTER_KEY, Emulator, Proxy, free_port
 
 MONITORING = ROOT / "monitoring"
 DASHBOARD = MONITORING / "grafana" / "dashboards" / "laas.json"
@@ -331,9 +333,8 @@ def json_lines(proxy: Proxy) -> list[dict[str, Any]]:
 
 def test_each_laas_call_is_one_json_line_with_its_answer_id_and_model(monitored, traffic):
     records = [r for r in json_lines(monitored) if r.get("component") == "laas_provider"]
-    by_id = {r["laas_id"]: r for r in records if "laas_id" in r}
     for answer_id in traffic.answer_ids:  # the id the client got is LaaS's answer id
-        record = by_id[answer_id]
+        (record,) = [r for r in records if r.get("laas_id") == answer_id]
         assert record["laas_model"] == PLAIN and record["laas_status"] == 200
         assert record["level"] == "INFO" and record["laas_ms"] >= 0
     failures = [r for r in records if r["laas_status"] == 503]
@@ -362,3 +363,41 @@ def test_no_secret_in_any_log_line(monitored, traffic, emulator):
         *(preset_hash(p.name) for p in PRESETS),
     ):
         assert secret not in log
+
+
+# --- the README's run command ---------------------------------------------------------------
+
+
+@pytest.mark.skipif((ROOT / ".env").exists(), reason="a .env may hold real LaaS credentials")
+def test_the_readme_run_command_serves_laas_metrics(log_dir):
+    # bash scripts/serve.sh as a new user runs it: no credentials (so the emulator), no key.
+    port, emulator_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAAS_", "LITELLM_"))}
+    env.update(PORT=str(port), LAAS_EMULATOR_PORT=str(emulator_port))
+    with (log_dir / "serve-sh.log").open("wb") as log:
+        serve = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT, env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and serve.poll() is None:
+            try:
+                if httpx.get(f"{url}/health/liveliness", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        headers = {"Authorization": "Bearer sk-laas-local"}
+        body = {"model": PLAIN, "messages": [{"role": "user", "content": "Hi"}]}
+        answer = httpx.post(f"{url}/v1/chat/completions", headers=headers, json=body, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert httpx.get(f"{url}/metrics/", timeout=30).status_code == 401
+        for _ in range(50):
+            text = httpx.get(f"{url}/metrics/", headers=headers, timeout=30).text
+            if sample(text, "litellm_proxy_total_requests_metric_total", api_provider="laas"):
+                break
+            time.sleep(0.2)
+        by = {"api_provider": "laas", "requested_model": PLAIN, "status_code": "200"}
+        assert sample(text, "litellm_proxy_total_requests_metric_total", **by) == 1
+    finally:
+        serve.terminate()  # serve.py stops the proxy and the emulator it started
+        serve.wait(timeout=30)
