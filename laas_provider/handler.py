@@ -28,9 +28,11 @@ class _Formatter(logging.Formatter):
     """Plain text, or LiteLLM's JSON lines when its ``json_logs`` is on (read per record: the
     proxy may turn it on after this module is imported); ``extra=`` fields become JSON keys."""
 
+    json = JsonFormatter()
+
     def format(self, record: logging.LogRecord) -> str:
         if litellm.json_logs:
-            return JsonFormatter().format(record)
+            return self.json.format(record)
         return super().format(record)
 
 
@@ -53,11 +55,14 @@ def _log_call(model: str, status: int, elapsed_ms: float, answer_id: Any = None)
     """One line per LaaS call that got an answer, for following a request through the logs:
     LaaS's answer id (also the id the client gets) and the deployment's model name — never
     the preset hash. INFO with JSON logs (an operator's stream), DEBUG otherwise."""
+    level = logging.INFO if litellm.json_logs else logging.DEBUG
+    if not log.isEnabledFor(level):
+        return
     fields = {"laas_model": model, "laas_status": status, "laas_ms": round(elapsed_ms, 1)}
     if isinstance(answer_id, str | int) and answer_id != "":
         fields["laas_id"] = str(answer_id)
     log.log(
-        logging.INFO if litellm.json_logs else logging.DEBUG,
+        level,
         "LaaS answered %s for %s in %.0f ms (id %s)",
         status, model, elapsed_ms, fields.get("laas_id", "-"),
         extra=fields,
