@@ -15,6 +15,7 @@ import httpx
 import litellm
 import orjson
 from litellm import CustomLLM
+from litellm._logging import CorrelationContextFilter, JsonFormatter
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from . import client, errors, redact, transform
@@ -23,14 +24,49 @@ from .settings import LaaSSettings, SettingsError, check_client_keys, resolve
 log = logging.getLogger("laas_provider")
 
 
+class _Formatter(logging.Formatter):
+    """Plain text, or LiteLLM's JSON lines when its ``json_logs`` is on (read per record: the
+    proxy may turn it on after this module is imported); ``extra=`` fields become JSON keys."""
+
+    json = JsonFormatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        if litellm.json_logs:
+            return self.json.format(record)
+        return super().format(record)
+
+
 def _configure_logging() -> None:
     # LAAS_LOG_LEVEL=DEBUG shows what the plugin does; it never logs keys, projects or presets.
-    level = os.environ.get("LAAS_LOG_LEVEL")
-    if level and not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("laas_provider %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(level.upper())
+    # One INFO line per LaaS call is written when JSON logs are on (see _log_call).
+    if log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Formatter("laas_provider %(levelname)s %(message)s"))
+    handler.addFilter(redact.LaaSRedactionFilter())
+    # Stamps LiteLLM's trace_id on our lines when litellm_settings.request_correlation_in_logs.
+    handler.addFilter(CorrelationContextFilter())
+    log.addHandler(handler)
+    log.propagate = False
+    log.setLevel(os.environ.get("LAAS_LOG_LEVEL", "INFO").upper())
+
+
+def _log_call(model: str, status: int, elapsed_ms: float, answer_id: Any = None) -> None:
+    """One line per LaaS call that got an answer, for following a request through the logs:
+    LaaS's answer id (also the id the client gets) and the deployment's model name — never
+    the preset hash. INFO with JSON logs (an operator's stream), DEBUG otherwise."""
+    level = logging.INFO if litellm.json_logs else logging.DEBUG
+    if not log.isEnabledFor(level):
+        return
+    fields = {"laas_model": model, "laas_status": status, "laas_ms": round(elapsed_ms, 1)}
+    if isinstance(answer_id, str | int) and answer_id != "":
+        fields["laas_id"] = str(answer_id)
+    log.log(
+        level,
+        "LaaS answered %s for %s in %.0f ms (id %s)",
+        status, model, elapsed_ms, fields.get("laas_id", "-"),
+        extra=fields,
+    )  # fmt: skip
 
 
 _configure_logging()
@@ -39,6 +75,10 @@ redact.install()
 
 def _switched_on(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
+
+
+def _answer_id(payload: Any) -> Any:
+    return payload.get("id") if isinstance(payload, dict) else None
 
 
 class _Call:
@@ -111,18 +151,15 @@ class _Call:
 
     def reply(self, response: httpx.Response, started: float) -> transform.Reply:
         elapsed_ms = (time.perf_counter() - started) * 1000
-        log.debug(
-            "LaaS answered %s in %.0f ms (%d bytes)",
-            response.status_code,
-            elapsed_ms,
-            len(response.content),
-        )
         if response.status_code >= 400:
+            _log_call(self.model, response.status_code, elapsed_ms)
             raise errors.from_status(response, self.model, self.settings.secrets())
         try:
             payload = orjson.loads(response.content)
         except orjson.JSONDecodeError:
+            _log_call(self.model, response.status_code, elapsed_ms)
             raise errors.bad_answer("not JSON", self.model) from None
+        _log_call(self.model, response.status_code, elapsed_ms, _answer_id(payload))
         try:
             return transform.read_reply(payload)
         except transform.AnswerError as exc:

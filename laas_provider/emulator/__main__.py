@@ -27,6 +27,13 @@ def emulator_env(host: str, port: int, project_code: str, api_key: str) -> dict[
     }
 
 
+def _project(value: str) -> tuple[str, str]:
+    code, sep, key = value.partition(":")
+    if not (sep and code and key):
+        raise argparse.ArgumentTypeError("expected CODE:KEY")
+    return code, key
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="laas-emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -36,6 +43,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--api-key", default=os.environ.get("LAAS_EMULATOR_API_KEY", DEFAULT_API_KEY)
+    )
+    parser.add_argument(
+        "--project",
+        action="append",
+        default=[],
+        metavar="CODE:KEY",
+        type=_project,
+        help="accept one more project code and its apiKey (repeatable)",
     )
     parser.add_argument(
         "--print-env",
@@ -49,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         ).items():
             print(f"export {name}={shlex.quote(value)}")
         return
-    app = create_app(args.project_code, args.api_key)
+    app = create_app(args.project_code, args.api_key, projects=dict(args.project))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

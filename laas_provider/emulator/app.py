@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -123,17 +123,17 @@ def answer(
     }
 
 
-def _next_fault(state: State, body: dict[str, Any]) -> Fault | None:
+def _next_fault(state: State, body: dict[str, Any], project: str | None) -> Fault | None:
     params = body.get("params")
     spec = params.get(faults.FAULT_PARAM) if isinstance(params, dict) else None
     if isinstance(spec, str) and spec:
         return Fault.parse(spec)
-    if not state.faults:
+    fault = next((f for f in state.faults if f.project in (None, project)), None)
+    if fault is None:
         return None
-    fault = state.faults[0]
     fault.count -= 1
     if fault.count <= 0:
-        state.faults.pop(0)
+        state.faults.remove(fault)
     return fault
 
 
@@ -141,9 +141,11 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
     """One LaaS chat call: the answer dict, or an error/fault response. The OpenAI-compatible
     endpoint runs the very same function, so both endpoints do identical work."""
     state.received.append(body)
+    project = request.headers.get("project")
+    state.by_project[project or ""] += 1
     if request.client:
         state.connections.add((request.client.host, request.client.port))
-    fault = _next_fault(state, body)
+    fault = _next_fault(state, body, project)
     if fault is not None and fault.kind == "slow":
         if not await faults.wait_for_caller(fault.delay, request):
             state.disconnected += 1
@@ -173,18 +175,23 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
     return variants.apply(answer(state, preset, params, messages, seen), body, params)
 
 
-def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRESETS) -> FastAPI:
-    state = State(project_code, api_key, {p.hash: p for p in presets})
+def create_app(
+    project_code: str,
+    api_key: str,
+    presets: Iterable[Preset] = PRESETS,
+    projects: Mapping[str, str] | None = None,
+) -> FastAPI:
+    """``projects``: more project codes (-> apiKey) accepted besides ``project_code``."""
+    state = State(
+        project_code, api_key, {p.hash: p for p in presets}, projects=dict(projects or {})
+    )
     state.latency = float(os.environ.get("LAAS_EMULATOR_LATENCY_MS", "0")) / 1000
     app = FastAPI(title="LaaS emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.emulator = state
     openai_compat.register(app, state, handle_chat)
 
     def authorised(request: Request) -> bool:
-        return (
-            request.headers.get("project") == state.project_code
-            and request.headers.get("apikey") == state.api_key
-        )
+        return state.accepts(request.headers.get("project"), request.headers.get("apikey"))
 
     @app.post("/api/preset/v2/chat/completions")
     async def chat(request: Request) -> Response:
@@ -240,6 +247,7 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
                 "connections": len(state.connections),
                 "disconnected": state.disconnected,
                 "faults_queued": sum(f.count for f in state.faults),
+                "by_project": dict(state.by_project),
             }
         )
 
@@ -254,6 +262,7 @@ def create_app(project_code: str, api_key: str, presets: Iterable[Preset] = PRES
         state.received.clear()
         state.connections.clear()
         state.disconnected = 0
+        state.by_project.clear()
         return JSONResponse({"ok": True})
 
     @app.get("/_emulator/health")

@@ -9,7 +9,8 @@ a string being sent as HTML), ``malformed`` (200 with broken JSON), ``no_choices
 without ``choices``), ``huge`` (200 with an answer of ``size`` bytes), ``truncated`` (the
 body is cut off mid-way), ``reset`` (the connection is dropped without an answer),
 ``hang`` (the connection is accepted and never answered), ``slow`` (the normal answer,
-after ``delay`` seconds).
+after ``delay`` seconds). A queued fault with ``project`` set only hits calls carrying that
+``project`` header (one LaaS deployment of several failing while the others answer).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Fault:
     count: int = 1
     size: int = 5 * 1024 * 1024
     headers: dict[str, str] = field(default_factory=dict)
+    project: str | None = None  # queued faults only: hit only calls for this project code
 
     @classmethod
     def parse(cls, spec: str) -> Fault:

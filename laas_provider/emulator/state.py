@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,3 +26,13 @@ class State:
     # Scripted answers per preset hash (POST /_emulator/script), used before anything else.
     scripted: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # More projects (code -> apiKey) accepted besides the first: one emulator can stand in
+    # for several LaaS projects, as load-balancing tests need.
+    projects: dict[str, str] = field(default_factory=dict)
+    # Chat calls per `project` header, so tests can see how a router spread its traffic.
+    by_project: Counter[str] = field(default_factory=Counter)
+
+    def accepts(self, project: str | None, api_key: str | None) -> bool:
+        if project == self.project_code:
+            return api_key == self.api_key
+        return project is not None and api_key is not None and self.projects.get(project) == api_key

@@ -148,13 +148,15 @@ class Call:
     cost: float  # x-litellm-response-cost (0 for a refusal)
     usage: dict[str, Any] | None
     message: str  # the error message, for refusals
+    deployment: str = ""  # x-litellm-model-id: the deployment that answered (model_info.id)
 
 
 def call(proxy: Proxy, model: str, **kwargs: Any) -> Call:
     response = chat(proxy, model, **kwargs)
     body = response.json()
     if response.status_code == 200:
-        return Call(200, float(response.headers["x-litellm-response-cost"]), body["usage"], "")
+        cost = float(response.headers["x-litellm-response-cost"])
+        return Call(200, cost, body["usage"], "", response.headers.get("x-litellm-model-id", ""))
     return Call(response.status_code, 0.0, None, body.get("error", {}).get("message", ""))
 
 

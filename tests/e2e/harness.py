@@ -89,13 +89,17 @@ class Process:
 
 
 class Emulator(Process):
-    def __init__(self, log_dir: Path, project_code: str = PROJECT_CODE, api_key: str = API_KEY):
+    def __init__(self, log_dir: Path, project_code: str = PROJECT_CODE, api_key: str = API_KEY,
+                 projects: dict[str, str] | None = None):  # fmt: skip
+        """``projects``: more project codes (-> apiKey) the emulator accepts."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.project_code = project_code
         self.api_key = api_key
         argv = [str(BIN / "python"), "-m", "laas_provider.emulator", "--port", str(self.port),
                 "--project-code", project_code, "--api-key", api_key]  # fmt: skip
+        for code, key in (projects or {}).items():
+            argv += ["--project", f"{code}:{key}"]
         super().__init__(f"emulator-{self.port}", argv, dict(os.environ), log_dir)
 
     def start(self, health_url: str | None = None, seconds: float = 30) -> None:
@@ -111,6 +115,9 @@ class Emulator(Process):
 
     def received(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.url}/_emulator/received").json()
+
+    def stats(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_emulator/stats").json()
 
     def queue_fault(self, **fault: Any) -> None:
         httpx.post(f"{self.url}/_emulator/faults", json=fault).raise_for_status()
