@@ -23,4 +23,5 @@ class State:
     connections: set[tuple[str, int]] = field(default_factory=set)
     latency: float = 0.0  # seconds added to every chat answer (LAAS_EMULATOR_LATENCY_MS)
     disconnected: int = 0
+    deviations: frozenset[str] = frozenset()  # see behaviour.py (emulator only)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
