@@ -319,7 +319,7 @@ def judge_max_tokens(limit: int) -> Judge:
             return DISAGREE, f"not honoured: {used} completion tokens for max_tokens={limit}"
         if mapped == "length":
             return AGREE, f"cut ({used} tokens), `finish_reason` {reason!r}"
-        if len(o.content.split()) >= 40:
+        if len(o.content.split()) >= 20:
             return DISAGREE, f"not cut: {len(o.content.split())} words, `finish_reason` {reason!r}"
         return DISAGREE, f"cut ({used} tokens) but `finish_reason` is {reason!r}, not `length`"
 
@@ -334,8 +334,9 @@ def judge_json(o: Outcome) -> tuple[str, str]:
         parsed = None
     if isinstance(parsed, dict):
         return AGREE, f"a JSON object with keys {', '.join(sorted(parsed))[:40]}"
-    if FINISH_REASONS.get(str(o.finish_reason).lower()) == "length":
-        return UNKNOWN, "cut by max_tokens before it could be parsed"
+    cut = FINISH_REASONS.get(str(o.finish_reason).lower()) == "length"
+    if cut and text.lstrip("`json \n").startswith("{"):
+        return UNKNOWN, "a JSON object, cut by max_tokens before it could be parsed"
     return DISAGREE, f"not a JSON object: {snippet(text)!r}"
 
 
@@ -446,7 +447,7 @@ def plugin_request(messages: list[dict[str, Any]], params: dict[str, Any], note:
     except errors.InputError as exc:
         return f"refuses it with a 400 before any call ({snippet(str(exc), 90)})"
     # max_tokens goes with every probe; it is named only where it is the key being probed.
-    probed = [k for k in params if k != "max_tokens"] or list(params)
+    probed = [k for k in params if k != "max_tokens"]
     sent = [k for k in body if k in probed]
     dropped = [k for k in probed if k not in body]
     parts = ["sends it"]
@@ -530,16 +531,22 @@ def row_plugin(probe_openai: tuple[list[dict[str, Any]], dict[str, Any]], note: 
     return fixed(plugin_request(messages, params, note))
 
 
-PONG = user("Reply with the single word: pong")
-COUNT = user("Count from 1 to 100, separated by spaces.")
+def text_parts(text: str) -> list[dict[str, Any]]:
+    # What the plugin sends: every probe but `content_string` uses a list of parts.
+    return user([{"type": "text", "text": text}])
+
+
+PONG_STRING = user("Reply with the single word: pong")
+PONG = text_parts("Reply with the single word: pong")
+COUNT = text_parts("Count from 1 to 30, separated by spaces.")
 LIST_TURNS = [
     {"role": "system", "content": [{"type": "text", "text": "Answer in one word."}]},
     {"role": "user", "content": [{"type": "text", "text": "Say ping."}]},
     {"role": "assistant", "content": [{"type": "text", "text": "ping"}]},
     {"role": "user", "content": [{"type": "text", "text": "Now say pong."}]},
 ]
-JSON_ASK = user("Greet me in a few words. (JSON mode may be on.)")
-STOP_ASK = user("Say: alpha bravo charlie delta")
+JSON_ASK = text_parts("Greet me in a few words. (JSON mode may be on.)")
+STOP_ASK = text_parts("Say: alpha bravo charlie delta")
 WEATHER_TOOL = {
     "type": "function",
     "function": {
@@ -552,7 +559,7 @@ WEATHER_TOOL = {
         },
     },
 }
-TOOL_ASK = user("What is the weather in Seoul right now? Use the get_weather tool.")
+TOOL_ASK = text_parts("What is the weather in Seoul right now? Use the get_weather tool.")
 COLOUR_QUESTION = "What colour is this image? One word."
 
 
@@ -615,14 +622,16 @@ def build_probes(image_url: str = DEFAULT_IMAGE_URL, pdf_url: str = DEFAULT_PDF_
               (Check("preset_info", "preset info",
                      "`GET /api/preset/{hash}` answers 200 for the configured preset",
                      judge_preset_info, fixed("only `laas-check` uses it, for its status")),)),
-        chat_probe("content_string", PONG, (
-            Check("content_string", "content", "`content` as a string is accepted",
-                  expect_accepted, row_plugin((PONG, {"max_tokens": 16}))),
-            *response_rows), max_tokens=16),
         chat_probe("max_tokens", COUNT, (
             Check("max_tokens", "`finish_reason`",
                   "`max_tokens` cuts the answer; `finish_reason` is `length` (or `max_tokens`)",
-                  judge_max_tokens(8), row_plugin((COUNT, {"max_tokens": 8}))),), max_tokens=8),
+                  judge_max_tokens(8),
+                  row_plugin((COUNT, {"max_tokens": 8}), "forwards max_tokens as it is")),
+            *response_rows), max_tokens=8),
+        chat_probe("content_string", PONG_STRING, (
+            Check("content_string", "content", "`content` as a string is accepted",
+                  expect_accepted, row_plugin((PONG_STRING, {"max_tokens": 16}))),),
+            max_tokens=16),
         chat_probe("content_list", LIST_TURNS, (
             Check("content_list", "content",
                   "`content` as a list of text parts is accepted (system, user, assistant)",

@@ -133,13 +133,6 @@ def _shape(state: State, answer: dict[str, Any], body: dict[str, Any]) -> None:
             message["content"] = message["content"][: min(cuts)]
             choice["finish_reason"] = "stop"
             _retokenise(answer)
-    tools = body.get("tools")
-    if "native_tools" in on and isinstance(tools, list) and tools:
-        name = ((tools[0] or {}).get("function") or {}).get("name", "tool")
-        message["content"] = None
-        message["tool_calls"] = [{"id": "call_emu_1", "type": "function",
-                                  "function": {"name": name, "arguments": "{}"}}]  # fmt: skip
-        choice["finish_reason"] = "tool_calls"
     # LaaS has been seen sending 13-digit (millisecond) `created`: that is what we assume.
     now = time.time()
     answer["created"] = int(now) if "created_seconds" in on else int(now * 1000)
@@ -152,8 +145,16 @@ def _is_json_object(text: Any) -> bool:
         return False
 
 
-def _finish(state: State, answer: dict[str, Any]) -> None:
+def _finish(state: State, answer: dict[str, Any], body: dict[str, Any]) -> None:
     on = state.deviations
+    tools = body.get("tools")
+    if "native_tools" in on and isinstance(tools, list) and tools:
+        name = ((tools[0] or {}).get("function") or {}).get("name", "tool")
+        choice = answer["choices"][0]
+        choice["message"]["content"] = None
+        choice["message"]["tool_calls"] = [{"id": "call_emu_1", "type": "function",
+                                            "function": {"name": name, "arguments": "{}"}}]  # fmt: skip
+        choice["finish_reason"] = "tool_calls"
     if "odd_finish_reason" in on:
         answer["choices"][0]["finish_reason"] = "complete"
     if "no_model" in on:
@@ -172,7 +173,7 @@ def respond(
     if "ignore_max_tokens" in state.deviations:
         body = {k: v for k, v in body.items() if k != "max_tokens"}
     answer = variants.apply(answer, body, params)
-    _finish(state, answer)
+    _finish(state, answer, body)
     if body.get("stream") is True and "stream_sse" in state.deviations:
         text = answer["choices"][0]["message"].get("content") or ""
         answer["choices"][0]["message"]["content"] = _text(text)
