@@ -743,18 +743,15 @@ def budget(probes: list[Probe]) -> Budget:
     )
 
 
-def send(call: Call, timeout: float) -> Outcome:
+def send(call: Call, timeout: float, http_client: httpx.Client | None = None) -> Outcome:
     """One call, no retries; reads at most MAX_BODY bytes of the answer."""
     started = time.monotonic()
     outcome = Outcome()
+    content = None if call.body is None else json.dumps(call.body).encode()
+    session = http_client or httpx.Client()
     try:
-        content = None if call.body is None else json.dumps(call.body).encode()
-        with (
-            httpx.Client(timeout=client.timeout(timeout)) as http_client,
-            http_client.stream(
-                call.method, call.url, headers=call.headers, content=content
-            ) as response,
-        ):
+        with session.stream(call.method, call.url, headers=call.headers, content=content,
+                            timeout=client.timeout(timeout)) as response:  # fmt: skip
             raw = bytearray()
             for chunk in response.iter_bytes():
                 raw += chunk
@@ -765,6 +762,9 @@ def send(call: Call, timeout: float) -> Outcome:
             outcome.text = bytes(raw[:MAX_BODY]).decode("utf-8", "replace")
     except httpx.HTTPError as exc:
         outcome.error = type(exc).__name__
+    finally:
+        if http_client is None:
+            session.close()
     outcome.seconds = time.monotonic() - started
     try:
         outcome.data = json.loads(outcome.text) if outcome.text else None
