@@ -106,6 +106,14 @@ def test_budget_is_bounded_and_counts_every_call():
     assert len(ids) == len(set(ids)) and all(p.checks for p in probes)
 
 
+def test_readme_states_the_real_budget():
+    plan = probe.budget(probe.build_probes())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"{plan.calls} calls, each sent once" in readme
+    assert f"at most {plan.completion_tokens}\ncompletion tokens" in readme
+    assert f"on the {plan.spending_calls} calls" in readme
+
+
 def test_raw_bodies_are_laas_bodies_not_the_plugins():
     probes = {p.name: p for p in probe.build_probes()}
     target = probe.Target(settings())
