@@ -6,7 +6,7 @@ sends one chat message through the handler (``litellm.completion``) and prints t
 Exit status: 0 ok, 1 LaaS refused or failed, 2 not configured.
 
 ``--probe`` instead runs the bounded conformance probe of docs/assumptions.md
-(``laas_provider/probe.py``; exit status 3 when LaaS disagrees with an assumption).
+(``laas_provider/probe/``; exit status 3 when LaaS disagrees with an assumption).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("message", nargs="?", default="Hello! Who are you?")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a preset variable (repeatable)")  # fmt: skip
-    probing = parser.add_argument_group("probe (laas_provider/probe.py)")
+    probing = parser.add_argument_group("probe (laas_provider/probe/)")
     probing.add_argument(
         "--probe",
         action="store_true",

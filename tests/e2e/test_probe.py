@@ -16,13 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from laas_provider import probe
 from laas_provider.emulator import behaviour
+from laas_provider.probe import catalogue, model
+from laas_provider.probe import run as runner
 from laas_provider.settings import resolve
 
 from .harness import BIN, Emulator
 
-PROBE_CALLS = len(probe.build_probes())
+PROBE_CALLS = len(catalogue.build_probes())
 CHAT_CALLS = PROBE_CALLS - 1  # all but GET /api/preset/{hash}
 
 
@@ -74,7 +75,7 @@ def test_probe_against_the_emulator_agrees_on_every_row(tmp_path, emu):
     assert f"{PROBE_CALLS} calls made" in done.stdout and "0 disagree, 0 unknown" in done.stdout
     data, markdown = report_of(out)
     assert {row["verdict"] for row in data["rows"]} == {"agree"}
-    assert data["calls_made"] == PROBE_CALLS <= probe.MAX_CALLS
+    assert data["calls_made"] == PROBE_CALLS <= model.MAX_CALLS
     assert data["tokens_used"] <= data["completion_token_bound"]
     assert markdown.count("**agree**") == len(data["rows"])
     # Each probe is one call: the emulator recorded every chat call once (all but the
@@ -129,7 +130,7 @@ def test_every_deviation_switch_is_covered():
 def test_each_deviation_turns_its_row_to_disagree(tmp_path, emu, deviation, capsys):
     # In-process (the same code as the command, without a Python start per case), over HTTP.
     deviate(emu, deviation)
-    code = probe.main(resolve(None, None, {}, env=emu.laas_env()), tmp_path, assume_yes=True)
+    code = runner.main(resolve(None, None, {}, env=emu.laas_env()), tmp_path, assume_yes=True)
     data, _ = report_of(tmp_path)
     disagree = {row["id"] for row in data["rows"] if row["verdict"] == "disagree"}
     assert disagree == DEVIATION_ROWS[deviation], capsys.readouterr().out
@@ -140,7 +141,7 @@ def test_emulator_deviate_flag_at_start(tmp_path, log_dir):
     emu = Emulator(log_dir)
     emu.argv += ["--deviate", "accept_gif,no_model"]
     with emu:
-        code = probe.main(resolve(None, None, {}, env=emu.laas_env()), tmp_path, assume_yes=True)
+        code = runner.main(resolve(None, None, {}, env=emu.laas_env()), tmp_path, assume_yes=True)
     data, _ = report_of(tmp_path)
     assert {r["id"] for r in data["rows"] if r["verdict"] == "disagree"} == {"image_gif", "model"}
     assert code == 3

@@ -15,9 +15,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader
 
-from laas_provider import probe, probe_media
 from laas_provider.emulator import behaviour, create_app, preset_hash
 from laas_provider.emulator.multimodal import Received, check_part
+from laas_provider.probe import catalogue, judges, model
+from laas_provider.probe import media as probe_media
+from laas_provider.probe import run as runner
 from laas_provider.settings import resolve
 from laas_provider.transform import build_body
 
@@ -40,16 +42,16 @@ def emu():
         yield app.state.emulator, http_client
 
 
-def run(emu, *deviations: str, key: str = KEY) -> probe.Report:
+def run(emu, *deviations: str, key: str = KEY) -> model.Report:
     state, http_client = emu
     state.deviations = behaviour.parse(list(deviations))
-    report = probe.Report("2026-01-01T00:00:00Z", BASE, 0, 0, 0)
-    target = probe.Target(settings(key))
-    return probe.run(probe.build_probes(), target,
-                     lambda call: probe.send(call, 10, http_client), report)  # fmt: skip
+    report = model.Report("2026-01-01T00:00:00Z", BASE, 0, 0, 0)
+    target = model.Target(settings(key))
+    return runner.run(catalogue.build_probes(), target,
+                     lambda call: runner.send(call, 10, http_client), report)  # fmt: skip
 
 
-def verdicts(report: probe.Report) -> dict[str, str]:
+def verdicts(report: model.Report) -> dict[str, str]:
     return {row.id: row.verdict for row in report.rows}
 
 
@@ -93,10 +95,10 @@ def test_plugin_and_emulator_take_png_jpeg_pdf_and_refuse_webp_gif():
 
 
 def test_budget_is_bounded_and_counts_every_call():
-    probes = probe.build_probes()
-    plan = probe.budget(probes)
-    assert plan.calls == len(probes) <= probe.MAX_CALLS
-    bodies = [p.build(probe.Target(settings())).body for p in probes]
+    probes = catalogue.build_probes()
+    plan = runner.budget(probes)
+    assert plan.calls == len(probes) <= model.MAX_CALLS
+    bodies = [p.build(model.Target(settings())).body for p in probes]
     chat = [b for b in bodies if b is not None]
     assert all(0 < b["max_tokens"] <= 48 for b in chat)
     assert plan.completion_tokens == sum(p.max_tokens for p in probes) <= 400
@@ -107,7 +109,7 @@ def test_budget_is_bounded_and_counts_every_call():
 
 
 def test_readme_states_the_real_budget():
-    plan = probe.budget(probe.build_probes())
+    plan = runner.budget(catalogue.build_probes())
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert f"{plan.calls} calls, each sent once" in readme
     assert f"at most {plan.completion_tokens}\ncompletion tokens" in readme
@@ -115,14 +117,14 @@ def test_readme_states_the_real_budget():
 
 
 def test_raw_bodies_are_laas_bodies_not_the_plugins():
-    probes = {p.name: p for p in probe.build_probes()}
-    target = probe.Target(settings())
+    probes = {p.name: p for p in catalogue.build_probes()}
+    target = model.Target(settings())
     string = probes["content_string"].build(target).body
     assert string["hash"] == HASH and isinstance(string["messages"][0]["content"], str)
     assert probes["stream"].build(target).body["stream"] is True
     assert probes["tools"].build(target).body["tools"][0]["function"]["name"] == "get_weather"
     bad_key = probes["error_bad_key"].build(target)
-    assert bad_key.headers["apiKey"] == probe.WRONG_KEY and KEY not in json.dumps(bad_key.body)
+    assert bad_key.headers["apiKey"] == model.WRONG_KEY and KEY not in json.dumps(bad_key.body)
 
 
 # --- runs against the in-process emulator ---------------------------------------------------
@@ -130,10 +132,10 @@ def test_raw_bodies_are_laas_bodies_not_the_plugins():
 
 def test_all_rows_agree_with_the_emulator(emu):
     report = run(emu)
-    assert set(verdicts(report).values()) == {probe.AGREE}, [
-        (r.id, r.observed) for r in report.rows if r.verdict != probe.AGREE
+    assert set(verdicts(report).values()) == {model.AGREE}, [
+        (r.id, r.observed) for r in report.rows if r.verdict != model.AGREE
     ]
-    assert report.calls_made == len(probe.build_probes()) and report.exit_status() == 0
+    assert report.calls_made == len(catalogue.build_probes()) and report.exit_status() == 0
 
 
 @pytest.mark.parametrize(
@@ -150,95 +152,97 @@ def test_all_rows_agree_with_the_emulator(emu):
 )
 def test_a_deviation_turns_its_row_to_disagree(emu, deviation, rows):
     report = run(emu, deviation)
-    disagree = {r.id for r in report.rows if r.verdict == probe.DISAGREE}
+    disagree = {r.id for r in report.rows if r.verdict == model.DISAGREE}
     assert disagree == rows
-    assert report.exit_status() == probe.EXIT_DISAGREE
+    assert report.exit_status() == model.EXIT_DISAGREE
 
 
 def test_stops_at_the_first_401_on_your_credentials(emu):
     report = run(emu, key="not-the-key")
     assert report.calls_made == 1 and report.stopped and "401" in report.stopped
-    assert {r.verdict for r in report.rows} == {probe.UNKNOWN}
-    assert report.exit_status() == probe.EXIT_STOPPED
+    assert {r.verdict for r in report.rows} == {model.UNKNOWN}
+    assert report.exit_status() == model.EXIT_STOPPED
     assert emu[0].received == type(emu[0].received)()  # no chat call was sent
 
 
 def test_stops_at_403_and_429_and_no_answer():
-    probes = probe.build_probes()
-    target = probe.Target(settings())
-    for outcome, words in ((probe.Outcome(status=403), "403"), (probe.Outcome(status=429), "429"),
-                           (probe.Outcome(error="ConnectError"), "ConnectError")):  # fmt: skip
-        calls: list[probe.Call] = []
-        report = probe.run(probes, target, lambda c, o=outcome, seen=calls: seen.append(c) or o,
-                           probe.Report("d", BASE, 0, 0, 0))  # fmt: skip
+    probes = catalogue.build_probes()
+    target = model.Target(settings())
+    for outcome, words in ((model.Outcome(status=403), "403"), (model.Outcome(status=429), "429"),
+                           (model.Outcome(error="ConnectError"), "ConnectError")):  # fmt: skip
+        calls: list[model.Call] = []
+        report = runner.run(probes, target, lambda c, o=outcome, seen=calls: seen.append(c) or o,
+                           model.Report("d", BASE, 0, 0, 0))  # fmt: skip
         assert len(calls) == 1 and words in report.stopped
         assert len(report.rows) == sum(len(p.checks) for p in probes)
 
 
 def test_expected_error_probes_do_not_stop_the_run():
     # The bad-key probe expects a 401; it is the last call, and the run goes on regardless.
-    probes = [p for p in probe.build_probes() if p.name in ("error_bad_key", "error_unknown_hash")]
-    report = probe.run(list(reversed(probes)), probe.Target(settings()),
-                       lambda c: probe.Outcome(status=401, data={"message": "no"}, text="{}"),
-                       probe.Report("d", BASE, 0, 0, 0))  # fmt: skip
+    probes = [
+        p for p in catalogue.build_probes() if p.name in ("error_bad_key", "error_unknown_hash")
+    ]
+    report = runner.run(list(reversed(probes)), model.Target(settings()),
+                       lambda c: model.Outcome(status=401, data={"message": "no"}, text="{}"),
+                       model.Report("d", BASE, 0, 0, 0))  # fmt: skip
     assert report.calls_made == 2 and report.stopped is None
 
 
 def test_an_answer_over_max_tokens_stops_spending_but_not_the_free_calls(emu):
     report = run(emu, "ignore_max_tokens")
     by_id = {r.id: r for r in report.rows}
-    assert by_id["max_tokens"].verdict == probe.DISAGREE
-    assert by_id["stop"].observed.startswith("not run") and by_id["pdf"].verdict == probe.UNKNOWN
-    assert by_id["error_bad_key"].verdict == probe.AGREE  # free calls still made
-    assert report.skipped and report.exit_status() == probe.EXIT_DISAGREE
+    assert by_id["max_tokens"].verdict == model.DISAGREE
+    assert by_id["stop"].observed.startswith("not run") and by_id["pdf"].verdict == model.UNKNOWN
+    assert by_id["error_bad_key"].verdict == model.AGREE  # free calls still made
+    assert report.skipped and report.exit_status() == model.EXIT_DISAGREE
     assert report.calls_made == 1 + 1 + 2  # preset info, max_tokens, the two error calls
 
 
 # --- judging -------------------------------------------------------------------------------
 
 
-def answer(content="hi", finish="stop", **extra) -> probe.Outcome:
+def answer(content="hi", finish="stop", **extra) -> model.Outcome:
     data = {"choices": [{"message": {"content": content}, "finish_reason": finish}], **extra}
-    return probe.Outcome(status=200, data=data, text=json.dumps(data))
+    return model.Outcome(status=200, data=data, text=json.dumps(data))
 
 
 def test_judges():
     import time
 
     now = time.time()
-    assert probe.judge_created(answer(created=int(now * 1000)))[0] == probe.AGREE
-    assert probe.judge_created(answer(created=int(now)))[0] == probe.DISAGREE
-    assert probe.judge_created(answer(created=1))[0] == probe.DISAGREE
-    assert probe.judge_stop(answer("alpha bravo"))[0] == probe.AGREE
-    assert probe.judge_stop(answer("alpha bravo charlie delta"))[0] == probe.DISAGREE
-    assert probe.judge_stop(answer("I cannot"))[0] == probe.UNKNOWN
-    assert probe.judge_json(answer('{"greeting": "hi"}'))[0] == probe.AGREE
-    assert probe.judge_json(answer("Hello there"))[0] == probe.DISAGREE
-    assert probe.judge_json(answer('{"greeting": "hel', "length"))[0] == probe.UNKNOWN
-    assert probe.judge_finish(answer(finish="end_turn"))[0] == probe.AGREE
-    assert probe.judge_finish(answer(finish="complete"))[0] == probe.DISAGREE
-    sse = probe.Outcome(status=200, content_type="text/event-stream",
+    assert judges.judge_created(answer(created=int(now * 1000)))[0] == model.AGREE
+    assert judges.judge_created(answer(created=int(now)))[0] == model.DISAGREE
+    assert judges.judge_created(answer(created=1))[0] == model.DISAGREE
+    assert judges.judge_stop(answer("alpha bravo"))[0] == model.AGREE
+    assert judges.judge_stop(answer("alpha bravo charlie delta"))[0] == model.DISAGREE
+    assert judges.judge_stop(answer("I cannot"))[0] == model.UNKNOWN
+    assert judges.judge_json(answer('{"greeting": "hi"}'))[0] == model.AGREE
+    assert judges.judge_json(answer("Hello there"))[0] == model.DISAGREE
+    assert judges.judge_json(answer('{"greeting": "hel', "length"))[0] == model.UNKNOWN
+    assert judges.judge_finish(answer(finish="end_turn"))[0] == model.AGREE
+    assert judges.judge_finish(answer(finish="complete"))[0] == model.DISAGREE
+    sse = model.Outcome(status=200, content_type="text/event-stream",
                         text='data: {"id": "x", "choices": []}\n\ndata: [DONE]\n\n')  # fmt: skip
-    verdict, observed = probe.judge_stream(sse)
-    assert verdict == probe.DISAGREE and "[DONE]" in observed and "choices, id" in observed
-    assert probe.judge_stream(answer())[0] == probe.AGREE
-    assert probe.judge_stream(probe.Outcome(status=400, data={"message": "no"}))[0] == probe.AGREE
-    assert probe.judge_max_tokens(8)(answer("1 2 3 4", "max_tokens"))[0] == probe.AGREE
+    verdict, observed = judges.judge_stream(sse)
+    assert verdict == model.DISAGREE and "[DONE]" in observed and "choices, id" in observed
+    assert judges.judge_stream(answer())[0] == model.AGREE
+    assert judges.judge_stream(model.Outcome(status=400, data={"message": "no"}))[0] == model.AGREE
+    assert judges.judge_max_tokens(8)(answer("1 2 3 4", "max_tokens"))[0] == model.AGREE
     long = answer(" ".join(map(str, range(1, 31))), "stop", usage={"completion_tokens": 90})
-    assert probe.judge_max_tokens(8)(long)[0] == probe.DISAGREE
-    text_error = probe.Outcome(status=404, text="Not Found", content_type="text/plain")
-    assert probe.judge_error(None)(text_error)[0] == probe.DISAGREE
-    json_error = probe.Outcome(status=404, data={"message": "preset not found"})
-    assert probe.judge_error(None)(json_error)[0] == probe.AGREE
-    assert probe.judge_error((401, 403))(json_error)[0] == probe.DISAGREE
-    assert probe.expect_refused(answer())[0] == probe.DISAGREE
-    assert probe.expect_accepted(probe.Outcome(status=500, text="oops"))[0] == probe.UNKNOWN
+    assert judges.judge_max_tokens(8)(long)[0] == model.DISAGREE
+    text_error = model.Outcome(status=404, text="Not Found", content_type="text/plain")
+    assert judges.judge_error(None)(text_error)[0] == model.DISAGREE
+    json_error = model.Outcome(status=404, data={"message": "preset not found"})
+    assert judges.judge_error(None)(json_error)[0] == model.AGREE
+    assert judges.judge_error((401, 403))(json_error)[0] == model.DISAGREE
+    assert judges.expect_refused(answer())[0] == model.DISAGREE
+    assert judges.expect_accepted(model.Outcome(status=500, text="oops"))[0] == model.UNKNOWN
 
 
 def test_unknown_rows_do_not_fail_but_a_disagreeing_one_does():
-    report = probe.Report("d", BASE, 0, 0, 0, rows=[probe.Row("a", "t", "x", verdict="unknown")])
+    report = model.Report("d", BASE, 0, 0, 0, rows=[model.Row("a", "t", "x", verdict="unknown")])
     assert report.exit_status() == 0
-    report.rows.append(probe.Row("b", "t", "x", verdict="disagree"))
+    report.rows.append(model.Row("b", "t", "x", verdict="disagree"))
     assert report.exit_status() == 3
 
 
@@ -250,13 +254,13 @@ def test_secrets_are_masked_everywhere_even_when_the_service_echoes_them(tmp_pat
         {"message": f"bad key {KEY} for {PROJECT.lower()} and preset {HASH.upper()}"}
     )
 
-    def sender(call: probe.Call) -> probe.Outcome:
-        return probe.Outcome(status=400, text=leaky, data=json.loads(leaky))
+    def sender(call: model.Call) -> model.Outcome:
+        return model.Outcome(status=400, text=leaky, data=json.loads(leaky))
 
-    code = probe.main(settings(), tmp_path, assume_yes=True, sender=sender)
+    code = runner.main(settings(), tmp_path, assume_yes=True, sender=sender)
     out = capsys.readouterr()
     files = [p.read_text() for p in tmp_path.iterdir()]
-    assert len(files) == 2 and code == probe.EXIT_DISAGREE
+    assert len(files) == 2 and code == model.EXIT_DISAGREE
     for text in (out.out, out.err, *files):
         for secret in (KEY, PROJECT, HASH):
             assert secret.lower() not in text.lower()
@@ -266,8 +270,8 @@ def test_secrets_are_masked_everywhere_even_when_the_service_echoes_them(tmp_pat
 def test_report_files_are_named_by_date_and_never_overwritten(tmp_path, emu):
     _, http_client = emu
     for _ in range(2):
-        code = probe.main(settings(), tmp_path, assume_yes=True,
-                          sender=lambda call: probe.send(call, 10, http_client))  # fmt: skip
+        code = runner.main(settings(), tmp_path, assume_yes=True,
+                          sender=lambda call: runner.send(call, 10, http_client))  # fmt: skip
         assert code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert len(names) == 4 and names[0].startswith("laas-probe-20") and names[0].endswith("-2.json")
@@ -283,15 +287,15 @@ def test_report_files_are_named_by_date_and_never_overwritten(tmp_path, emu):
      (False, True, "", False), (False, True, "no", False)],
 )  # fmt: skip
 def test_asks_before_spending(tmp_path, yes, interactive, reply, sends):
-    calls: list[probe.Call] = []
+    calls: list[model.Call] = []
 
-    def sender(call: probe.Call) -> probe.Outcome:
+    def sender(call: model.Call) -> model.Outcome:
         calls.append(call)
-        return probe.Outcome(status=401)
+        return model.Outcome(status=401)
 
-    code = probe.main(settings(), tmp_path, assume_yes=yes, sender=sender,
+    code = runner.main(settings(), tmp_path, assume_yes=yes, sender=sender,
                       ask=lambda _prompt: reply, interactive=interactive)  # fmt: skip
-    assert bool(calls) == sends and code == probe.EXIT_STOPPED
+    assert bool(calls) == sends and code == model.EXIT_STOPPED
     assert not sends or len(calls) == 1  # and a 401 stops at once
     assert any(Path(tmp_path).iterdir()) == sends
 
