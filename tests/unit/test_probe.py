@@ -304,3 +304,29 @@ def test_behaviour_names_are_checked():
     assert behaviour.parse("ignore_stop, created_seconds") == {"ignore_stop", "created_seconds"}
     with pytest.raises(ValueError, match="unknown deviation"):
         behaviour.parse("ignore_everything")
+
+
+def test_emulator_behaviour_endpoint_and_environment(monkeypatch):
+    monkeypatch.setenv(behaviour.ENV, "ignore_stop")
+    app = create_app(PROJECT, KEY)
+    assert app.state.emulator.deviations == {"ignore_stop"}
+    with TestClient(app) as http_client:
+        assert http_client.get("/_emulator/behaviour").json()["deviations"] == ["ignore_stop"]
+        refused = http_client.post("/_emulator/behaviour", json={"deviate": ["nonsense"]})
+        assert refused.status_code == 400 and "nonsense" in refused.json()["message"]
+        assert app.state.emulator.deviations == {"ignore_stop"}  # unchanged
+        http_client.post("/_emulator/behaviour", json={"deviate": []}).raise_for_status()
+        assert app.state.emulator.deviations == frozenset()
+
+
+def test_emulator_error_text_switch_changes_only_error_bodies(emu):
+    state, http_client = emu
+    state.deviations = behaviour.parse("error_text")
+    headers = {"project": PROJECT, "apiKey": KEY}
+    body = {"hash": HASH, "params": {}, "messages": [{"role": "user", "content": "hi"}]}
+    ok = http_client.post("/api/preset/v2/chat/completions", json=body, headers=headers)
+    assert ok.status_code == 200 and ok.json()["choices"]
+    missing = http_client.post("/api/preset/v2/chat/completions", json={**body, "hash": "0" * 64},
+                               headers=headers)  # fmt: skip
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/plain")
+    assert missing.text == "Error: preset not found"
