@@ -92,8 +92,6 @@ class Target:
     """Where the probe sends its calls; the secrets stay here and are masked in the report."""
 
     settings: LaaSSettings
-    image_url: str = DEFAULT_IMAGE_URL
-    pdf_url: str = DEFAULT_PDF_URL
 
     @property
     def preset_hash(self) -> str:

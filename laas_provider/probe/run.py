@@ -161,7 +161,7 @@ def main(
     ask: Callable[[str], str] | None = input,
     interactive: bool | None = None,
 ) -> int:
-    target = Target(settings, image_url=image_url, pdf_url=pdf_url)
+    target = Target(settings)
     mask = masker(target.secrets())
     probes = build_probes(image_url, pdf_url)
     plan = budget(probes)
