@@ -4,6 +4,9 @@ Reads LAAS_API_KEY, LAAS_PROJECT_CODE, LAAS_PRESET_HASH (and LAAS_API_BASE) from
 environment or ``.env``, checks that the preset exists (``GET /api/preset/{hash}``), then
 sends one chat message through the handler (``litellm.completion``) and prints the answer.
 Exit status: 0 ok, 1 LaaS refused or failed, 2 not configured.
+
+``--probe`` instead runs the bounded conformance probe of docs/assumptions.md
+(``laas_provider/probe/``; exit status 3 when LaaS disagrees with an assumption).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -19,7 +23,7 @@ import litellm
 
 import laas_provider as package
 
-from . import client, errors
+from . import client, errors, probe
 from .settings import LaaSSettings, SettingsError, resolve
 
 
@@ -41,6 +45,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("message", nargs="?", default="Hello! Who are you?")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a preset variable (repeatable)")  # fmt: skip
+    probing = parser.add_argument_group("probe (laas_provider/probe/)")
+    probing.add_argument(
+        "--probe",
+        action="store_true",
+        help="check each assumption of docs/assumptions.md against your LaaS "
+        "(at most 20 small calls; asks first)",
+    )
+    probing.add_argument("--yes", action="store_true", help="--probe: do not ask before spending")
+    probing.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("."),
+        help="--probe: where laas-probe-<date>.json/.md go (default: here)",
+    )
+    probing.add_argument("--image-url", default=None, help="--probe: the https image to send")
+    probing.add_argument("--pdf-url", default=None, help="--probe: the https PDF to send")
     args = parser.parse_args(argv)
     params = dict(p.split("=", 1) for p in args.param if "=" in p)
 
@@ -49,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"laas-check: {exc}. Put them in the environment or in .env", file=sys.stderr)
         return 2
+    if args.probe:
+        urls = {k: v for k, v in (("image_url", args.image_url), ("pdf_url", args.pdf_url)) if v}
+        return probe.main(settings, args.out_dir, assume_yes=args.yes, **urls)
     print(f"laas-check: LaaS at {settings.api_base}")
 
     ok, detail = check_preset(settings)

@@ -11,6 +11,7 @@ import shlex
 
 import uvicorn
 
+from . import behaviour
 from .app import create_app
 from .presets import DEFAULT_PRESET, preset_hash
 
@@ -57,7 +58,18 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="print the LAAS_* exports that point the provider here, and exit",
     )
+    parser.add_argument(
+        "--deviate",
+        default=os.environ.get(behaviour.ENV, ""),
+        metavar="A,B",
+        help="deviate from the assumed LaaS behaviour (tests of laas-check --probe): "
+        + ", ".join(behaviour.DEVIATIONS),
+    )
     args = parser.parse_args(argv)
+    try:
+        deviations = behaviour.parse(args.deviate)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.print_env:
         for name, value in emulator_env(
             args.host, args.port, args.project_code, args.api_key
@@ -65,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"export {name}={shlex.quote(value)}")
         return
     app = create_app(args.project_code, args.api_key, projects=dict(args.project))
+    app.state.emulator.deviations = deviations
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

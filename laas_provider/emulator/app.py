@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import agent, faults, multimodal, openai_compat, variants
+from . import agent, behaviour, faults, multimodal, openai_compat
 from .faults import Fault
 from .presets import PRESETS, Preset, preset_hash
 from .state import State
@@ -168,11 +168,12 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
     messages = body.get("messages") or []
     if state.latency:
         await asyncio.sleep(state.latency)
-    seen = multimodal.Received()
-    problem = _check_messages(messages, seen)
+    seen = multimodal.Received(accept=behaviour.accepted_extras(state))
+    problem = behaviour.refusal(state, body) or _check_messages(messages, seen)
     if problem:
         return error(400, problem)
-    return variants.apply(answer(state, preset, params, messages, seen), body, params)
+    # Assumed behaviour (stop, response_format, created...), variants, test deviations.
+    return behaviour.respond(state, answer(state, preset, params, messages, seen), body, params)
 
 
 def create_app(
@@ -189,6 +190,7 @@ def create_app(
     app = FastAPI(title="LaaS emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.emulator = state
     openai_compat.register(app, state, handle_chat)
+    behaviour.install(app, state)
 
     def authorised(request: Request) -> bool:
         return state.accepts(request.headers.get("project"), request.headers.get("apikey"))

@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pypdf import PdfReader
 
 from .. import limits
+
+SIGNATURES = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff", "image/webp": b"RIFF",
+              "image/gif": b"GIF8"}  # fmt: skip
 
 
 @dataclass
@@ -19,6 +22,8 @@ class Received:
     images: int = 0
     documents: int = 0
     pages: int = 0
+    # Forms a deviating emulator also accepts (behaviour.py): "image/webp", "document_url".
+    accept: frozenset[str] = field(default_factory=frozenset)
 
     def line(self) -> str:
         return f"received: {self.images} images, {self.documents} documents, {self.pages} pages"
@@ -48,12 +53,11 @@ def check_part(part: dict[str, Any], where: str, seen: Received, images_here: in
             if decoded is None:
                 return f"{where}: invalid base64 image"
             mime, data = decoded
-            if mime not in limits.IMAGE_TYPES:
+            if mime not in limits.IMAGE_TYPES and mime not in seen.accept:
                 return f"{where}: unsupported image type {mime}"
             if len(data) > limits.IMAGE_MAX_BYTES:
                 return f"{where}: image larger than {limits.IMAGE_MAX_BYTES // limits.MB} MB"
-            signature = b"\x89PNG" if mime == "image/png" else b"\xff\xd8\xff"
-            if not data.startswith(signature):
+            if mime not in SIGNATURES or not data.startswith(SIGNATURES[mime]):
                 return f"{where}: image content does not match {mime}"
         elif not url.startswith(("https://", "http://")):
             return f"{where}: unsupported image URL"
@@ -61,6 +65,9 @@ def check_part(part: dict[str, Any], where: str, seen: Received, images_here: in
         return None
     if kind == "document":
         url = (part.get("document_url") or {}).get("url")
+        if "document_url" in seen.accept and str(url).startswith(("https://", "http://")):
+            seen.documents += 1
+            return None
         decoded = _decode(url) if isinstance(url, str) else None
         if decoded is None or decoded[0] != "application/pdf":
             return f"{where}: documents must be base64 PDF data URLs"

@@ -25,6 +25,7 @@ class State:
     disconnected: int = 0
     # Scripted answers per preset hash (POST /_emulator/script), used before anything else.
     scripted: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
+    deviations: frozenset[str] = frozenset()  # see behaviour.py (emulator only)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     # More projects (code -> apiKey) accepted besides the first: one emulator can stand in
     # for several LaaS projects, as load-balancing tests need.

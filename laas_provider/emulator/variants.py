@@ -37,7 +37,8 @@ def apply(answer: dict[str, Any], body: dict[str, Any], params: dict[str, str]) 
             ]
             message["tool_calls"] = []
         elif name == "created_ms":
-            answer["created"] = answer["created"] * 1000 + 123
+            if answer["created"] < 10**12:  # already milliseconds by default (behaviour.py)
+                answer["created"] = answer["created"] * 1000 + 123
         elif name == "no_usage":
             answer.pop("usage", None)
         elif name == "finish_reason":
