@@ -163,7 +163,7 @@ TOOLS = [
             {
                 "response_format": {
                     "type": "json_schema",
-                    "json_schema": {"name": "x", "schema": {}},
+                    "json_schema": {"name": "x", "schema": {"type": 5}},
                 }
             },
             "response_format",
@@ -182,17 +182,20 @@ def test_refused_parameter_is_a_400_naming_it(client, emulator, kwargs, named):
     assert emulator.received() == []
 
 
-def test_tool_messages_are_refused(client, emulator):
+def test_tool_history_is_sent_as_text_on_any_model(client, emulator):
     messages = [
         {"role": "user", "content": "weather?"},
         {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
     ]  # fmt: skip
-    with pytest.raises(openai.BadRequestError) as caught:
-        client.chat.completions.create(model="laas-chat", messages=messages)
-    assert "messages[1].tool_calls" in str(caught.value)
-    assert "function calling" in str(caught.value)
-    assert emulator.received() == []
+    reply = client.chat.completions.create(model="laas-chat", messages=messages)
+    assert reply.choices[0].finish_reason == "stop"
+    (sent,) = emulator.received()
+    assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
+    assert sent["messages"][1]["content"][0]["text"] == (
+        '{"tool_calls":[{"id":"c1","name":"f","arguments":{}}]}'
+    )
+    assert sent["messages"][2]["content"][0]["text"] == "Tool result (f, call c1):\nsunny"
 
 
 def test_drop_params_per_request_drops_instead_of_refusing(client, emulator):
