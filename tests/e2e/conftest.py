@@ -55,7 +55,10 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
             laas_model("laas-wrong-key", api_key="not-the-key"),
             laas_model("laas-unknown-preset", preset_hash="0" * 64),
         ],
-        "litellm_settings": {**provider_map(), "callbacks": ["cost_log.recorder"]},
+        "litellm_settings": {
+            **provider_map(),
+            "callbacks": ["cost_log.recorder", "laas_provider.guard.request_guard"],
+        },
         "router_settings": {"num_retries": 0},
         "general_settings": {
             "master_key": "os.environ/LITELLM_MASTER_KEY",
