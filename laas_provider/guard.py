@@ -20,7 +20,7 @@ on a LaaS model: no traceback, no file path.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import litellm
@@ -28,11 +28,17 @@ from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
+from . import shape
 from .errors import InputError
-from .shape import check_chat_request
 
-# The proxy's name for /chat/completions (and the batch records it checks as chat calls).
-CHAT_CALL_TYPES = frozenset({"acompletion", "completion"})
+# The proxy's call type for each front door -> the shape check for its body.
+CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
+    "acompletion": shape.check_chat_request,  # /chat/completions (and batch records)
+    "completion": shape.check_chat_request,
+    "anthropic_messages": shape.check_anthropic_request,  # /v1/messages
+    "aresponses": shape.check_responses_request,  # /v1/responses
+    "atext_completion": shape.check_text_completion_request,  # /v1/completions
+}
 _TRACEBACK = re.compile(r"\s*Traceback \(most recent call last\):.*", re.DOTALL)
 # A file path ending in .py (absolute, relative or in a `File "..."` frame line).
 _PY_PATH = re.compile(
@@ -100,12 +106,13 @@ class RequestGuard(CustomLogger):
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any
     ) -> dict | None:
-        if call_type not in CHAT_CALL_TYPES:
+        check = CHECKS.get(str(call_type))
+        if check is None:
             return None
         if not serves_laas(data.get("model"), getattr(user_api_key_dict, "team_id", None)):
             return None
         try:
-            check_chat_request(data)
+            check(data)
         except InputError as exc:
             raise refusal(exc) from None
         return None

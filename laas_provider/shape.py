@@ -16,10 +16,10 @@ from .errors import refuse
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _ROLE_LIST = ", ".join(sorted(ROLES))
-_NUMBERS = ("temperature", "top_p", "frequency_penalty", "presence_penalty")
+_NUMBERS = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout")
 _INTEGERS = ("max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs")
 _BOOLEANS = ("stream", "logprobs", "parallel_tool_calls")
-_OBJECTS = ("stream_options", "response_format", "logit_bias")
+_OBJECTS = ("stream_options", "response_format", "logit_bias", "extra_headers")
 # Fields of the known part types that must be strings (or objects) when present.
 _PART_STRINGS = {"text": "text", "refusal": "refusal"}
 _PART_OBJECTS = {"file": "file", "input_audio": "input_audio"}
@@ -188,3 +188,68 @@ def _parameters(body: Mapping[str, Any]) -> None:
     choice = body.get("tool_choice")
     if choice is not None and not isinstance(choice, str | Mapping):
         raise refuse("tool_choice", f"must be a string or an object, not {_kind(choice)}")
+
+
+# --- the other front doors that reach the handler through LiteLLM's adapters ----------------
+
+
+def check_anthropic_request(body: Mapping[str, Any]) -> None:
+    """``/v1/messages`` (Anthropic format): messages, their content blocks, ``system``."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        raise refuse("messages", f"must be a list of message objects, not {_kind(messages)}")
+    for i, message in enumerate(messages):
+        place = f"messages[{i}]"
+        message = _object(message, place)
+        role = message.get("role")
+        if role not in ("user", "assistant"):
+            shown = repr(role[:40]) if isinstance(role, str) else _kind(role)
+            raise refuse(f"{place}.role", f'must be "user" or "assistant", not {shown}')
+        _blocks(message.get("content"), f"{place}.content")
+    if body.get("system") is not None:
+        _blocks(body["system"], "system")
+    value = body.get("max_tokens")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise refuse("max_tokens", f"must be an integer, not {_kind(value)}")
+
+
+def check_responses_request(body: Mapping[str, Any]) -> None:
+    """``/v1/responses``: ``input`` a string or a list of items with content parts."""
+    items = body.get("input")
+    if items is None or isinstance(items, str):
+        return
+    if not isinstance(items, list):
+        raise refuse("input", f"must be a string or a list of input items, not {_kind(items)}")
+    for i, item in enumerate(items):
+        item = _object(item, f"input[{i}]")
+        if item.get("type") is not None:
+            _string(item["type"], f"input[{i}].type")
+        if "role" in item:
+            _string(item["role"], f"input[{i}].role")
+            _blocks(item.get("content"), f"input[{i}].content")
+    if body.get("instructions") is not None:
+        _string(body["instructions"], "instructions")
+
+
+def check_text_completion_request(body: Mapping[str, Any]) -> None:
+    """``/v1/completions``: ``prompt`` a string or a list of strings."""
+    prompt = body.get("prompt")
+    if isinstance(prompt, str):
+        return
+    if not isinstance(prompt, list) or not all(isinstance(p, str) for p in prompt):
+        raise refuse("prompt", f"must be a string or a list of strings, not {_kind(prompt)}")
+
+
+def _blocks(content: Any, place: str) -> None:
+    """A string, or a list of objects each with a string ``type``."""
+    if isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise refuse(place, f"must be a string or a list of content blocks, not {_kind(content)}")
+    for j, block in enumerate(content):
+        block = _object(block, f"{place}[{j}]")
+        kind = block.get("type")
+        if not isinstance(kind, str):
+            raise refuse(f"{place}[{j}].type", f"must be a string, not {_kind(kind)}")
+        if kind in ("text", "input_text", "output_text"):
+            _string(block.get("text"), f"{place}[{j}].text")

@@ -187,4 +187,51 @@ CORPUS: list[tuple[str, dict[str, Any], str]] = [
         "response_format",
     ),
     ("user a number", {"messages": [USER], "user": 5}, "user"),
+    ("timeout a string", {"messages": [USER], "timeout": "soon"}, "timeout"),
+    ("extra_headers a number", {"messages": [USER], "extra_headers": 5}, "extra_headers"),
+]
+
+# The other front doors that reach a LaaS model through LiteLLM's adapters:
+# (name, path, body without ``model``, the field named).
+OTHER_DOORS: list[tuple[str, str, dict[str, Any], str]] = [
+    (
+        "anthropic messages a string",
+        "/v1/messages",
+        {"max_tokens": 9, "messages": "hi"},
+        "messages",
+    ),
+    (
+        "anthropic content a number",
+        "/v1/messages",
+        {"max_tokens": 9, "messages": [{"role": "user", "content": 5}]},
+        "messages[0].content",
+    ),
+    (
+        "anthropic block without type",
+        "/v1/messages",
+        {"max_tokens": 9, "messages": [{"role": "user", "content": [{"text": "x"}]}]},
+        "messages[0].content[0].type",
+    ),
+    (
+        "anthropic role system",
+        "/v1/messages",
+        {"max_tokens": 9, "messages": [{"role": "system", "content": "x"}]},
+        "messages[0].role",
+    ),
+    (
+        "anthropic system a number",
+        "/v1/messages",
+        {"max_tokens": 9, "system": 5, "messages": [USER]},
+        "system",
+    ),
+    ("responses input a number", "/v1/responses", {"input": 5}, "input"),
+    (
+        "responses item content a number",
+        "/v1/responses",
+        {"input": [{"role": "user", "content": 5}]},
+        "input[0].content",
+    ),
+    ("responses item a string", "/v1/responses", {"input": ["hi"]}, "input[0]"),
+    ("completions prompt a number", "/v1/completions", {"prompt": 5}, "prompt"),
+    ("completions prompt an object", "/v1/completions", {"prompt": {"a": 1}}, "prompt"),
 ]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from ..malformed import CORPUS, USER
+from ..malformed import CORPUS, OTHER_DOORS, USER
 from .gateway import chat, shipped_config, shipped_env
 from .harness import Emulator, Proxy
 
@@ -35,9 +35,9 @@ def shipped(emulator: Emulator, log_dir) -> Iterator[Proxy]:
         yield server
 
 
-def post(proxy: Proxy, body: dict) -> httpx.Response:
+def post(proxy: Proxy, body: dict, path: str = "/v1/chat/completions") -> httpx.Response:
     return httpx.post(
-        f"{proxy.url}/v1/chat/completions",
+        f"{proxy.url}{path}",
         headers={"Authorization": f"Bearer {proxy.master_key}"},
         json=body,
         timeout=30,
@@ -95,3 +95,29 @@ def test_a_tool_turn_passes_the_guard_and_reaches_the_handler(shipped, emulator)
     error = response.json().get("error") or {}
     assert response.status_code == 200 or "messages[1]" not in str(error.get("param")), error
     assert "must be" not in str(error.get("message", "")), error
+
+
+def test_the_other_front_doors_refuse_malformed_bodies_for_laas_models(shipped, emulator):
+    failures = []
+    for name, path, body, field in OTHER_DOORS:
+        response = post(shipped, {"model": MODEL, **body}, path)
+        text = response.text
+        if not (
+            400 <= response.status_code < 500
+            and f"LaaS: {field}:" in text
+            and "Traceback" not in text
+            and ".py" not in text
+        ):
+            failures.append((name, response.status_code, text[:300]))
+    assert not failures, failures
+    assert emulator.received() == [], "a malformed request reached LaaS"
+    # Well-formed requests through each door still reach LaaS.
+    for path, body in (
+        ("/v1/messages", {"max_tokens": 50, "messages": [USER]}),
+        ("/v1/responses", {"input": [{"role": "user", "content": [
+            {"type": "input_text", "text": "hi"}]}], "instructions": "Be brief."}),
+        ("/v1/completions", {"prompt": "hi"}),
+    ):  # fmt: skip
+        response = post(shipped, {"model": MODEL, **body}, path)
+        assert response.status_code == 200, (path, response.text[:300])
+    assert len(emulator.received()) == 3

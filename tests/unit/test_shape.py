@@ -7,10 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from laas_provider import shape
 from laas_provider.errors import InputError
 from laas_provider.shape import check_chat_request
 
-from ..malformed import CALL, CORPUS, USER
+from ..malformed import CALL, CORPUS, OTHER_DOORS, USER
 
 
 @pytest.mark.parametrize(("body", "field"), [c[1:] for c in CORPUS], ids=[c[0] for c in CORPUS])
@@ -107,3 +108,43 @@ def test_any_json_is_accepted_or_refused_with_an_input_error(body):
         check_chat_request(body)
     except InputError as exc:
         assert exc.place
+
+
+DOOR_CHECKS = {
+    "/v1/messages": shape.check_anthropic_request,
+    "/v1/responses": shape.check_responses_request,
+    "/v1/completions": shape.check_text_completion_request,
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"), [d[1:] for d in OTHER_DOORS], ids=[d[0] for d in OTHER_DOORS]
+)
+def test_other_front_doors_refuse_malformed_bodies_naming_the_field(path, body, field):
+    with pytest.raises(InputError) as refused:
+        DOOR_CHECKS[path](body)
+    assert refused.value.place == field
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/messages", {"messages": [USER], "system": "Be brief.", "max_tokens": 9}),
+        ("/v1/messages", {"messages": [
+            {"role": "user", "content": [{"type": "text", "text": "x"}, {"type": "image",
+             "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f",
+             "input": {}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t",
+             "content": "42"}]}]}),
+        ("/v1/responses", {"input": "hi"}),
+        ("/v1/responses", {"input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+            {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": "42"}]}),
+        ("/v1/completions", {"prompt": "hi"}),
+        ("/v1/completions", {"prompt": ["a", "b"]}),
+    ],
+)  # fmt: skip
+def test_other_front_doors_pass_well_formed_bodies(path, body):
+    DOOR_CHECKS[path](body)
