@@ -40,10 +40,9 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "atext_completion": shape.check_text_completion_request,  # /v1/completions
 }
 _TRACEBACK = re.compile(r"\s*Traceback \(most recent call last\):.*", re.DOTALL)
-# A file path ending in .py (absolute, relative or in a `File "..."` frame line).
-_PY_PATH = re.compile(
-    r"""(?:File\s+)?["']?(?:[\w.~-]*[/\\])*[\w.-]+\.py[co]?\b["']?(?:,\s*line\s+\d+)?"""
-)
+# Words of an error message (one character class, so linear even on a huge message); a word
+# holding ".py" is a source path or module file, and goes.
+_WORD = re.compile(r"""[^\s"'(),\[\]{}<>]+""")
 
 
 def laas_providers() -> frozenset[str]:
@@ -94,7 +93,11 @@ def refusal(exc: InputError) -> ProxyException:
 def without_internals(message: str) -> str:
     """An error message with any Python traceback and source file path taken out."""
     message = _TRACEBACK.sub("", message)
-    return _PY_PATH.sub("<internal>", message).strip()
+    return _WORD.sub(_without_path, message).strip()
+
+
+def _without_path(word: re.Match[str]) -> str:
+    return "<internal>" if ".py" in word.group() else word.group()
 
 
 class RequestGuard(CustomLogger):
@@ -145,7 +148,7 @@ class RequestGuard(CustomLogger):
 
 
 def _leaks(message: str) -> bool:
-    return "Traceback" in message or bool(_PY_PATH.search(message))
+    return "Traceback" in message or ".py" in message
 
 
 request_guard = RequestGuard()
