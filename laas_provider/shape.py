@@ -1,4 +1,7 @@
-"""The OpenAI chat request's shape, checked before LiteLLM's own code reads it (pure).
+"""Request shapes, checked before LiteLLM's own code reads them (pure; ``guard`` runs them).
+
+``check_chat_request`` for ``/chat/completions``; smaller checks for the other front doors
+(``/v1/messages``, ``/v1/responses``, ``/v1/completions``) at the end.
 
 LiteLLM's request path indexes into ``messages`` before any provider runs: a message that
 is not an object, ``content: 5`` or a content part without ``type`` crash inside it and reach
