@@ -181,7 +181,7 @@ def start(
     log_dir: Path, latency_ms: int, extra: dict[str, str] | None = None, gc_freeze: bool = False
 ) -> tuple[Emulator, Proxy]:
     """Emulator + proxy serving LAAS and NATIVE, plus ``extra`` {model name: handler path}
-    (LaaS through another handler object, e.g. ``bench.variants.one_chunk``). The proxy
+    (LaaS through another handler object, e.g. a candidate optimisation). The proxy
     loads bench/gc_probe.py; ``proxy.gc_log`` is its full-GC log."""
     os.environ["LAAS_EMULATOR_LATENCY_MS"] = str(latency_ms)
     emulator = Emulator(log_dir)

@@ -5,6 +5,7 @@ Register it in a LiteLLM proxy ``config.yaml``::
     litellm_settings:
       custom_provider_map:
         - {provider: laas, custom_handler: laas_provider.laas_provider}
+      callbacks: [laas_provider.guard.request_guard]  # optional: checks request shapes
 """
 
 from __future__ import annotations

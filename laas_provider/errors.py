@@ -45,7 +45,10 @@ def bad_request(exc: InputError, model: str) -> litellm.BadRequestError:
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Mask every secret value (API key, project code, preset hash) found in ``text``."""
+    """Mask every secret value (API key, project code, preset hash) found in ``text``.
+
+    For one call's own few values (error messages); log records go through ``redact``,
+    whose remembered values are bounded and not sorted per record."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, _MASK)
     return text

@@ -19,7 +19,14 @@ from litellm._logging import CorrelationContextFilter, JsonFormatter
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from . import client, errors, redact, transform
-from .settings import LaaSSettings, SettingsError, check_client_keys, resolve
+from .settings import (
+    SECRET_NAMES,
+    LaaSSettings,
+    SettingsError,
+    check_client_keys,
+    client_keys,
+    resolve,
+)
 
 log = logging.getLogger("laas_provider")
 
@@ -113,7 +120,11 @@ class _Call:
             raise litellm.AuthenticationError(
                 message=f"LaaS: {exc}", model=model, llm_provider=errors.PROVIDER
             ) from None
-        redact.remember(*self.settings.secrets())
+        # The deployment's secrets are kept for masking; values the client sent itself
+        # (allow_client_preset) only among the recent few, so clients cannot grow the set.
+        sent = client_keys(litellm_params)
+        for name, value in zip(SECRET_NAMES, self.settings.secrets(), strict=True):
+            (redact.remember_client if name in sent else redact.remember)(value)
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
         emulation = _switched_on(flat.get("tool_emulation"))
         try:

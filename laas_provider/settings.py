@@ -41,6 +41,8 @@ ADMIN_KEYS = frozenset(
 )
 # What a deployment with `allow_client_preset: true` lets its clients choose.
 CLIENT_PRESET_KEYS = frozenset({"preset_hash", "project_code"})
+# The order of LaaSSettings.secrets().
+SECRET_NAMES = ("api_key", "project_code", "preset_hash")
 
 ENV = {
     "api_base": "LAAS_API_BASE",
@@ -82,7 +84,7 @@ class LaaSSettings(BaseModel):
         }
 
     def secrets(self) -> tuple[str, str, str]:
-        """Values that must never reach a log line or an error message."""
+        """Values that must never reach a log line or an error message (``SECRET_NAMES``)."""
         return (
             self.api_key.get_secret_value(),
             self.project_code.get_secret_value(),

@@ -59,7 +59,10 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
             laas_model("laas-agent", preset_hash=preset_hash("agent"), tool_emulation=True),
             laas_model("laas-agent-echo", tool_emulation=True),
         ],
-        "litellm_settings": {**provider_map(), "callbacks": ["cost_log.recorder"]},
+        "litellm_settings": {
+            **provider_map(),
+            "callbacks": ["cost_log.recorder", "laas_provider.guard.request_guard"],
+        },
         "router_settings": {"num_retries": 0, "fallbacks": [{"laas-agent-echo": ["laas-agent"]}]},
         "general_settings": {
             "master_key": "os.environ/LITELLM_MASTER_KEY",

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+import laas_provider
 
 from ..docker_files import dockerfile
 from .gateway import CONFIG_PATH, chat, shipped_config, shipped_env
@@ -38,17 +41,79 @@ def image_env(home: Path, port: int) -> dict[str, str]:
     return env
 
 
+def unprivileged() -> bool:
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
 def as_unprivileged(argv: list[str]) -> list[str]:
-    setpriv = shutil.which("setpriv")
-    if os.geteuid() != 0 or setpriv is None:
+    if not unprivileged():
         return argv
+    setpriv = shutil.which("setpriv")
     return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv]
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner can get to ``path``: every directory above it lets
+    others through. A clone under a 0700 directory (root's home) does not."""
+    return all(os.stat(parent).st_mode & stat.S_IXOTH for parent in path.resolve().parents)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)  # same file system: no data copied
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def runtime(root: Path) -> tuple[list[str], dict[str, str]]:
+    """How the unprivileged user runs the image's ENTRYPOINT (argv prefix, extra env).
+
+    The checkout's own .venv when it can reach it. Otherwise (a clone under a 0700
+    directory) a hard-linked copy of the venv and a copy of the package under ``root``,
+    which it can reach: a venv is not relocatable, so its Python runs the entry script
+    itself, and PYTHONPATH puts the package copy before the editable install's source path.
+    """
+    venv = BIN.parent
+    source = Path(laas_provider.__file__).resolve().parent
+    entry = FINAL.last("ENTRYPOINT").exec_form()[0]
+    if not unprivileged() or (reachable_by_others(venv) and reachable_by_others(source)):
+        return [str(BIN / entry)], {}
+    copy = root / "venv"
+    shutil.copytree(venv, copy, symlinks=True, copy_function=_link_or_copy)
+    shutil.copytree(source, root / "src" / source.name,
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    return [str(copy / "bin" / "python"), str(copy / "bin" / entry)], {
+        "PYTHONPATH": str(root / "src")
+    }
+
+
+def check_runnable(prefix: list[str], env: dict[str, str]) -> None:
+    """Skip, saying why, only where the unprivileged user truly cannot run Python here (e.g.
+    the base interpreter itself lives under a 0700 home)."""
+    if not unprivileged():
+        return
+    python = prefix[0] if len(prefix) > 1 else str(BIN / "python")
+    probe = "import importlib.util, laas_provider; assert importlib.util.find_spec('litellm')"
+    result = subprocess.run(as_unprivileged([python, "-c", probe]), env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    if result.returncode != 0:
+        pytest.skip(
+            f"user {NOBODY} cannot run this checkout's Python even from a readable copy "
+            f"({python}): {result.stderr.strip().splitlines()[-1:]}"
+        )
 
 
 @pytest.fixture(scope="module")
 def image(emulator, log_dir):
     # Outside pytest's (owner-only) temporary directory, so the unprivileged user reaches it.
     root = Path(tempfile.mkdtemp(prefix="laas-image-"))
+    try:
+        yield from serve_image(root, emulator, log_dir)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # hard links: the checkout's venv is untouched
+
+
+def serve_image(root: Path, emulator, log_dir):
     os.chmod(root, 0o755)
     app, home = root / "app", root / "home"  # the image's WORKDIR /app and /home/app
     app.mkdir(mode=0o755)
@@ -60,10 +125,13 @@ def image(emulator, log_dir):
     config = app / Path(config_in_image).name
     shutil.copy(CONFIG_PATH, config)
     os.chmod(config, 0o644)
-    argv = [*FINAL.last("ENTRYPOINT").exec_form(), *cmd]
-    argv = [str(BIN / argv[0]), *[str(config) if a == config_in_image else a for a in argv[1:]]]
+    prefix, runtime_env = runtime(root)
+    argv = [*FINAL.last("ENTRYPOINT").exec_form()[1:], *cmd]
+    argv = [*prefix, *[str(config) if a == config_in_image else a for a in argv]]
     port = free_port()
     env = {**image_env(home, port), **shipped_env(emulator), "LITELLM_MASTER_KEY": MASTER_KEY}
+    env.update(runtime_env)
+    check_runnable(prefix, env)
     server = Process("image-command", as_unprivileged(argv), env, log_dir)
     server.url, server.master_key = f"http://127.0.0.1:{port}", MASTER_KEY
     server.port = port
@@ -73,7 +141,6 @@ def image(emulator, log_dir):
         yield server
     finally:
         server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def healthcheck(port: int) -> subprocess.CompletedProcess:

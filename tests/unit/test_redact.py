@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import statistics
+import time
+
+import httpx
+import pytest
+from litellm.types.utils import ModelResponse
 
 from laas_provider import redact
+from laas_provider.handler import LaaSProvider
 
 
 def test_named_parameters_are_masked_in_reprs_and_kwargs():
@@ -35,3 +43,114 @@ def test_install_attaches_to_litellm_loggers_once():
     redact.install()
     logger = logging.getLogger("LiteLLM Router")
     assert logger.filters.count(redact._filter) == 1
+
+
+# --- bounded memory, flat cost ---------------------------------------------------------------
+
+ANSWER = {
+    "id": "a1", "created": 1_763_000_000, "model": "m",
+    "choices": [{"message": {"role": "assistant", "content": "pong"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}  # fmt: skip
+DEPLOYMENT_KEY = "deployment-api-key-0042"
+LINE = (
+    "litellm.acompletion(model='laas/open', messages=[{'role': 'user', 'content': 'hi'}], "
+    "optional_params={'temperature': 0.2, 'stream': False}, request_id=chatcmpl-7a1c, "
+    "CLIENT called with header project CLIENT and body hash HASH at 12:00:01"
+)
+
+
+@pytest.fixture
+def fresh_memory(monkeypatch):
+    for name in ("_configured", "_client", "_client_substrings"):
+        monkeypatch.setattr(redact, name, type(getattr(redact, name))())
+    monkeypatch.setattr(redact, "_configured_sorted", ())
+
+
+@pytest.fixture
+def mocked_laas(monkeypatch):
+    from laas_provider import client
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=ANSWER)
+
+    mock = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    monkeypatch.setattr(client, "async_client", lambda: mock)
+
+
+async def open_call(provider: LaaSProvider, project: str, preset: str) -> None:
+    """One request through the handler as the proxy makes it, on an allow_client_preset
+    deployment, with the client's own project code and preset hash."""
+    body = {"model": "open", "messages": [{"role": "user", "content": "hi"}],
+            "project_code": project, "preset_hash": preset}  # fmt: skip
+    await provider.acompletion(
+        model="open", messages=body["messages"], api_base="https://laas.test",
+        custom_prompt_dict={}, model_response=ModelResponse(), print_verbose=print,
+        encoding=None, api_key=DEPLOYMENT_KEY, logging_obj=None,
+        optional_params={"allow_client_preset": True, "project_code": project,
+                         "preset_hash": preset},
+        litellm_params={"proxy_server_request": {"body": body}},
+    )  # fmt: skip
+
+
+def redaction_seconds(line: str, repeat: int = 300) -> float:
+    """Median time to clean one log record (median of 7 batches)."""
+    record = logging.LogRecord("LiteLLM", logging.DEBUG, __file__, 1, line, None, None)
+    batches = []
+    for _ in range(7):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            record.msg, record.args = line, None
+            redact._filter.filter(record)
+        batches.append((time.perf_counter() - started) / repeat)
+    return statistics.median(batches)
+
+
+async def test_ten_thousand_clients_leave_the_memory_bounded_and_the_cost_flat(
+    fresh_memory, mocked_laas, caplog
+):
+    provider = LaaSProvider()
+    logger = logging.getLogger("LiteLLM")
+    redact.install()
+    calls, ratio_at = 10_000, 100
+    seen: list[str] = []
+    with caplog.at_level(logging.DEBUG, logger="LiteLLM"):
+        for i in range(calls):
+            project, preset = f"CLIENT_PROJECT_{i:05d}", hashlib.sha256(b"%d" % i).hexdigest()
+            await open_call(provider, project, preset)
+            # What LiteLLM's debug output may print during that call, in clear.
+            logger.debug("deployment for %s / %s", project, preset)
+            seen.append(project)
+            if i + 1 == ratio_at:
+                at_100 = redaction_seconds(LINE.replace("CLIENT", project).replace("HASH", preset))
+        at_10000 = redaction_seconds(LINE.replace("CLIENT", project).replace("HASH", preset))
+
+    counts = redact.remembered()
+    assert counts["configured"] == 1  # the deployment's API key, once
+    assert counts["client"] == redact.CLIENT_VALUES_MAX  # bounded: the most recent only
+    printed = "\n".join(r.getMessage() for r in caplog.records)
+    assert printed.count("deployment for *** / ***") == calls, "a value reached a log line"
+    assert DEPLOYMENT_KEY not in printed
+    # Flat: one record costs about the same after 100 and after 10,000 distinct clients
+    # (generous bound for a noisy machine; the unbounded set made it ~100x).
+    ratio = at_10000 / at_100
+    print(f"redaction per record: {at_100 * 1e6:.1f} us at {ratio_at} clients, "
+          f"{at_10000 * 1e6:.1f} us at {calls}: ratio {ratio:.2f}")  # fmt: skip
+    assert ratio < 3, (at_100, at_10000)
+
+
+def test_configured_secrets_are_kept_and_client_values_are_not_promoted(fresh_memory):
+    redact.remember("CONFIGURED_PROJECT")
+    redact.remember_client("CONFIGURED_PROJECT", "CLIENT_ONE", "with space value")
+    assert redact.remembered() == {"configured": 1, "client": 1, "client_substrings": 1}
+    for i in range(redact.CLIENT_VALUES_MAX):
+        redact.remember_client(f"LATER_CLIENT_{i}")
+    assert redact.redact("CONFIGURED_PROJECT CLIENT_ONE") == "*** CLIENT_ONE"  # evicted
+    assert redact.redact("x with space value y") == "x *** y"
+    assert redact.redact(f"LATER_CLIENT_{redact.CLIENT_VALUES_MAX - 1}.") == "***."
+
+
+def test_laas_header_and_body_names_are_masked_without_memory(fresh_memory):
+    text = "headers={'project': 'P1234', 'apiKey': 'K5678'} body={\"hash\": \"H9012\"}"
+    cleaned = redact.redact(text)
+    assert not any(v in cleaned for v in ("P1234", "K5678", "H9012")), cleaned

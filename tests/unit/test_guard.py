@@ -1,0 +1,128 @@
+"""The request guard hook: which models it checks, the 400 it raises, the error bodies it
+cleans, and its registration in the shipped config.yaml."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import litellm
+import pytest
+import yaml
+from fastapi import HTTPException
+from litellm.proxy._types import ProxyException
+from litellm.proxy.types_utils.utils import get_instance_fn
+
+import laas_provider
+from laas_provider import guard
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACEBACK_MESSAGE = (
+    "Invalid request format: litellm.APIConnectionError: 'str' object has no attribute 'get'\n"
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/.venv/lib/python3.11/site-packages/litellm/main.py", line 706, in x\n'
+    "    init_response = await loop.run_in_executor(None, func)\n"
+    "AttributeError: 'str' object has no attribute 'get'"
+)
+
+
+class Router:
+    """The two router lookups the guard makes, over a fixed model list."""
+
+    def __init__(self, model_list):
+        self.model_list = model_list
+
+    def get_model_list(self, model_name=None, team_id=None):
+        return [m for m in self.model_list if m["model_name"] == model_name]
+
+
+@pytest.fixture
+def proxy_state(monkeypatch):
+    from litellm.proxy import proxy_server
+
+    monkeypatch.setattr(
+        litellm,
+        "custom_provider_map",
+        [{"provider": "wanted", "custom_handler": laas_provider.laas_provider}],
+    )
+    router = Router(
+        [
+            {"model_name": "chat", "litellm_params": {"model": "wanted/chat"}},
+            {"model_name": "other", "litellm_params": {"model": "openai/gpt-4o"}},
+            {
+                "model_name": "mixed",
+                "litellm_params": {"model": "x", "custom_llm_provider": "wanted"},
+            },
+        ]
+    )
+    monkeypatch.setattr(proxy_server, "llm_router", router, raising=False)
+
+
+def run_hook(data, call_type="acompletion"):
+    return asyncio.run(
+        guard.request_guard.async_pre_call_hook(
+            user_api_key_dict=None, cache=None, data=data, call_type=call_type
+        )
+    )
+
+
+def test_laas_models_are_told_by_the_provider_their_handler_is_registered_under(proxy_state):
+    assert guard.serves_laas("chat") and guard.serves_laas("mixed")
+    assert guard.serves_laas("wanted/direct")  # a provider-qualified name
+    assert not guard.serves_laas("other") and not guard.serves_laas("laas/chat")
+    assert not guard.serves_laas(None) and not guard.serves_laas(5)
+
+
+def test_a_malformed_laas_request_is_a_400_naming_the_field(proxy_state):
+    with pytest.raises(ProxyException) as refused:
+        run_hook({"model": "chat", "messages": [{"role": "user", "content": 5}]})
+    assert refused.value.code == "400" and refused.value.param == "messages[0].content"
+    assert refused.value.type == "invalid_request_error"
+    assert refused.value.message.startswith("LaaS: messages[0].content: must be a string")
+
+
+def test_well_formed_requests_and_other_models_and_routes_pass(proxy_state):
+    bad = {"messages": "hi"}
+    assert run_hook({"model": "chat", "messages": [{"role": "user", "content": "hi"}]}) is None
+    assert run_hook({"model": "other", **bad}) is None  # LiteLLM's own behaviour kept
+    assert run_hook({"model": "chat", **bad}, call_type="aembedding") is None
+
+
+def test_tracebacks_and_paths_are_taken_out_of_laas_error_bodies(proxy_state):
+    error = litellm.BadRequestError(message=TRACEBACK_MESSAGE, model="chat", llm_provider="x")
+    cleaned = asyncio.run(
+        guard.request_guard.async_post_call_failure_hook(
+            request_data={"model": "chat"}, original_exception=error, user_api_key_dict=None
+        )
+    )
+    assert isinstance(cleaned, HTTPException) and cleaned.status_code == 400
+    assert "Traceback" not in cleaned.detail and ".py" not in cleaned.detail
+    assert "'str' object has no attribute 'get'" in cleaned.detail
+    # Nothing to clean, or not a LaaS model: the proxy's own answer stands.
+    plain = litellm.BadRequestError(message="LaaS: n: must be 1", model="chat", llm_provider="x")
+    for data, exc in (({"model": "chat"}, plain), ({"model": "other"}, error)):
+        hook = guard.request_guard.async_post_call_failure_hook(data, exc, None)
+        assert asyncio.run(hook) is None
+
+
+def test_without_internals_keeps_the_message_and_drops_file_frames():
+    assert guard.without_internals(TRACEBACK_MESSAGE) == (
+        "Invalid request format: litellm.APIConnectionError: 'str' object has no attribute 'get'"
+    )
+    assert guard.without_internals('bad thing in File "/a/b/c.py", line 3 here') == (
+        'bad thing in File "<internal>", line 3 here'
+    )
+    # One character class, no backtracking: a message quoting a big payload is fine (the
+    # first pattern here, backtracking through the long word, took 7 s on 20,000 characters).
+    huge = "x" * 1_000_000 + " /srv/a.py"
+    assert guard.without_internals(huge) == "x" * 1_000_000 + " <internal>"
+
+
+def test_the_shipped_config_registers_the_guard_as_the_proxy_loads_it():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    (path,) = [c for c in config["litellm_settings"]["callbacks"] if c.startswith("laas_provider.")]
+    # As the proxy does: a file next to config.yaml first (the source tree), then import.
+    loaded = get_instance_fn(path, config_file_path=str(ROOT / "config.yaml"))
+    assert type(loaded).__name__ == "RequestGuard"
+    assert "async_pre_call_hook" in vars(type(loaded))  # what the proxy looks for
+    assert type(loaded).enforces_request_content is True
