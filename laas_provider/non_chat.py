@@ -52,6 +52,9 @@ ENDPOINTS = {
     "arerank": "/v1/rerank",
     "moderation": "/v1/moderations",
     "amoderation": "/v1/moderations",
+    # Google's chat format: LiteLLM cannot bridge it to a custom provider (a 500 otherwise).
+    "agenerate_content": "generateContent",
+    "agenerate_content_stream": "streamGenerateContent",
 }
 
 

@@ -136,3 +136,30 @@ def test_litellm_sdk_embedding_on_a_laas_model_is_a_400(monkeypatch):
     litellm.utils.custom_llm_setup()
     with pytest.raises(litellm.BadRequestError, match="/v1/embeddings: LaaS presets are chat"):
         litellm.embedding(model="laas/claude-4-sonnet", input=["hello"])
+
+
+def test_the_guard_runs_next_to_callbacks_from_the_config(proxy, emulator):
+    # The session proxy's config lists its own `callbacks`; the plugin's guard (which it
+    # installs itself) still answers first: without it, speech would be a 500.
+    response = httpx.post(
+        f"{proxy.url}/v1/audio/speech",
+        headers={"Authorization": f"Bearer {proxy.master_key}"},
+        json={"model": "laas-chat", "input": "hello", "voice": "alloy"},
+        timeout=60,
+    )
+    assert response.status_code == 400, response.text
+    assert "/v1/audio/speech: LaaS presets are chat models" in response.text
+    assert emulator.received() == []
+
+
+def test_google_generate_content_is_refused_at_once(shipped_proxy, emulator):
+    # LiteLLM has no bridge from Google's format to a custom provider (500 otherwise).
+    response = httpx.post(
+        f"{shipped_proxy.url}/v1beta/models/{MODEL}:generateContent",
+        headers={"Authorization": f"Bearer {shipped_proxy.master_key}"},
+        json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
+        timeout=60,
+    )
+    assert response.status_code == 400, response.text
+    assert "generateContent: LaaS presets are chat models" in response.text
+    assert emulator.received() == []
