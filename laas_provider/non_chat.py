@@ -13,6 +13,7 @@ Installed by ``laas_provider`` itself when the proxy loads it from ``custom_prov
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import litellm
@@ -107,6 +108,11 @@ guard = NonChatGuard()
 
 
 def install() -> None:
-    """Add the guard to LiteLLM's callbacks once (the proxy runs every pre-call hook there)."""
+    """Add the guard to LiteLLM's callbacks once (the proxy runs every pre-call hook there).
+
+    Only in the proxy: users of LiteLLM's SDK get the handler's own refusals and no callback.
+    """
+    if "litellm.proxy.proxy_server" not in sys.modules:
+        return
     if not any(isinstance(cb, NonChatGuard) for cb in litellm.callbacks):
         litellm.callbacks.append(guard)

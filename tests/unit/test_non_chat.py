@@ -3,6 +3,8 @@ refused (a fake router stands in for the proxy's)."""
 
 from __future__ import annotations
 
+import sys
+
 import litellm
 import pytest
 from litellm.proxy import proxy_server
@@ -71,3 +73,10 @@ def test_install_adds_the_guard_once(monkeypatch):
     non_chat.install()
     non_chat.install()
     assert litellm.callbacks == [non_chat.guard]
+
+
+def test_install_does_nothing_outside_the_proxy(monkeypatch):
+    monkeypatch.setattr(litellm, "callbacks", [])
+    monkeypatch.delitem(sys.modules, "litellm.proxy.proxy_server")
+    non_chat.install()
+    assert litellm.callbacks == []
