@@ -5,7 +5,9 @@ audio, rerank and moderation calls for a custom provider elsewhere: into a 500 (
 not a valid LlmProviders", retried and sent down the fallbacks) or, for moderations, to
 ``{api_base}/v1/moderations`` on the LaaS host itself. And even a 400 from the handler goes
 down the router's generic ``fallbacks``. A proxy pre-call hook answers first, with the same
-400, so none of that happens: no upstream call, no retry, no fallback, no cooldown.
+400, so none of that happens: no upstream call, no retry, no fallback, no cooldown. It also
+refuses `previous_response_id` on a proxy without LiteLLM's database, which would otherwise
+drop the earlier turns without a word.
 
 Installed by ``laas_provider`` itself when the proxy loads it from ``custom_provider_map``.
 """
@@ -90,6 +92,23 @@ def is_laas_model(model: Any) -> bool:
     return True
 
 
+def check_previous_response(data: dict) -> None:
+    """``previous_response_id`` on a LaaS model needs LiteLLM's database.
+
+    LiteLLM rebuilds the conversation from its spend logs; without a database it silently
+    sends only the new input, and the model answers without the earlier turns.
+    """
+    proxy_server = sys.modules.get("litellm.proxy.proxy_server")
+    if getattr(proxy_server, "prisma_client", None) is not None:
+        return
+    if is_laas_model(data.get("model")):
+        problem = (
+            "needs LiteLLM's database (DATABASE_URL), which keeps earlier responses; "
+            "without one, send the earlier turns as `input` items"
+        )
+        raise errors.bad_request(errors.refuse("previous_response_id", problem), data["model"])
+
+
 class NonChatGuard(CustomLogger):
     """A proxy pre-call hook: a non-chat call type on a LaaS model group is a 400 at once."""
 
@@ -97,7 +116,11 @@ class NonChatGuard(CustomLogger):
         self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any
     ) -> dict | None:
         kind = str(getattr(call_type, "value", call_type))
-        if kind in CHAT_CALL_TYPES or not is_laas_model(data.get("model")):
+        if kind in CHAT_CALL_TYPES:
+            if data.get("previous_response_id") and kind in ("responses", "aresponses"):
+                check_previous_response(data)
+            return None
+        if not is_laas_model(data.get("model")):
             return None
         endpoint = ENDPOINTS.get(kind, kind)
         log.debug("refused %s on LaaS model %s before routing", endpoint, data.get("model"))

@@ -130,16 +130,30 @@ def test_upstream_503_is_a_503(client, emulator):
 # --- what needs LiteLLM's database ---------------------------------------------------------
 
 
-def test_previous_response_id_without_a_database_sends_no_history(client, emulator):
-    # LiteLLM rebuilds a conversation from its spend logs, which live in its database
-    # (DATABASE_URL). Without one, the call is answered but the earlier turns are not sent:
-    # docs/clients.md tells clients to send the history as `input` items instead.
+def test_previous_response_id_without_a_database_is_a_400(client, emulator):
+    # LiteLLM rebuilds a conversation from its spend logs, in its database (DATABASE_URL).
+    # Without one it would answer from the new input alone, silently: the plugin refuses.
     first = client.responses.create(model=MODEL, input="My name is Kim.")
-    second = client.responses.create(
-        model=MODEL, input="What is my name?", previous_response_id=first.id
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.responses.create(
+            model=MODEL, input="What is my name?", previous_response_id=first.id
+        )
+    message = str(caught.value)
+    assert "previous_response_id: needs LiteLLM's database (DATABASE_URL)" in message
+    assert len(emulator.received()) == 1  # only the first call reached LaaS
+
+
+def test_history_as_input_items_works_without_a_database(client, emulator):
+    response = client.responses.create(
+        model=MODEL,
+        input=[
+            {"role": "user", "content": "My name is Kim."},
+            {"role": "assistant", "content": "Hello Kim."},
+            {"role": "user", "content": "What is my name?"},
+        ],
     )
-    assert second.status == "completed"
-    assert [len(body["messages"]) for body in emulator.received()] == [1, 1]
+    assert response.status == "completed"
+    assert [m["role"] for m in emulator.received()[0]["messages"]] == ["user", "assistant", "user"]
 
 
 def test_stored_responses_cannot_be_retrieved(client, emulator):

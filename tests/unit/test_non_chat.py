@@ -80,3 +80,15 @@ def test_install_does_nothing_outside_the_proxy(monkeypatch):
     monkeypatch.delitem(sys.modules, "litellm.proxy.proxy_server")
     non_chat.install()
     assert litellm.callbacks == []
+
+
+async def test_previous_response_id_without_a_database_is_refused(router, monkeypatch):
+    monkeypatch.setattr(proxy_server, "prisma_client", None)
+    data = {"model": "laas-model", "input": "hi", "previous_response_id": "resp_1"}
+    with pytest.raises(litellm.BadRequestError, match="previous_response_id: needs LiteLLM"):
+        await non_chat.guard.async_pre_call_hook(None, None, data, "aresponses")
+    # Another provider's model keeps LiteLLM's own behaviour; so does a proxy with a database.
+    other = {**data, "model": "openai-model"}
+    assert await non_chat.guard.async_pre_call_hook(None, None, other, "aresponses") is None
+    monkeypatch.setattr(proxy_server, "prisma_client", object())
+    assert await non_chat.guard.async_pre_call_hook(None, None, data, "aresponses") is None
