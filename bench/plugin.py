@@ -147,6 +147,40 @@ def handler_overhead() -> tuple[float, float]:
     return asyncio.run(go())
 
 
+def guard_overhead(rounds: int = 5, n: int = 5000) -> tuple[float, float]:
+    """The proxy's pre-call hook step for a chat request, without and with the non-chat
+    guard among LiteLLM's callbacks (alternating rounds, median seconds per request)."""
+    import litellm
+    from litellm.caching.dual_cache import DualCache
+    from litellm.proxy._types import UserAPIKeyAuth
+    from litellm.proxy.utils import ProxyLogging
+
+    from laas_provider import non_chat
+
+    async def go() -> tuple[float, float]:
+        logging_obj = ProxyLogging(user_api_key_cache=DualCache())
+        key = UserAPIKeyAuth(api_key="sk-bench")
+        saved = list(litellm.callbacks)
+        samples: dict[bool, list[float]] = {False: [], True: []}
+        try:
+            for _ in range(rounds):
+                for with_guard in (False, True):
+                    litellm.callbacks[:] = [non_chat.guard] if with_guard else []
+                    t = time.perf_counter()
+                    for _ in range(n):
+                        await logging_obj.pre_call_hook(
+                            user_api_key_dict=key,
+                            data={"model": "m", "messages": CHAT[:1]},
+                            call_type="acompletion",
+                        )
+                    samples[with_guard].append((time.perf_counter() - t) / n)
+        finally:
+            litellm.callbacks[:] = saved
+        return statistics.median(samples[False]), statistics.median(samples[True])
+
+    return asyncio.run(go())
+
+
 def run(quick: bool = False) -> list[tuple[str, str, str]]:
     seconds = 0.2 if quick else 0.5
     rows = []
@@ -194,6 +228,12 @@ def run(quick: bool = False) -> list[tuple[str, str, str]]:
     )
     rows.append(("  bare httpx call on the same mock", f"{bare * 1e6:.0f} µs", "—"))
     rows.append(("  the plugin's own cost per request", f"{(handler - bare) * 1e6:.0f} µs", "—"))
+    without, with_guard = guard_overhead(rounds=3 if quick else 5)
+    rows.append(
+        ("proxy pre-call hooks, chat request, no callbacks", f"{without * 1e6:.1f} µs", "—")
+    )
+    rows.append(("  with the non-chat guard installed",
+                 f"{with_guard * 1e6:.1f} µs ({with_guard / without:.2f}x)", "—"))  # fmt: skip
     return rows
 
 

@@ -29,9 +29,12 @@ def __getattr__(name: str) -> Any:
     global _instance
     if name == "laas_provider":
         if _instance is None:
+            from . import non_chat
             from .handler import LaaSProvider
 
             _instance = LaaSProvider()
+            # In the proxy: non-chat calls on LaaS models get a 400 before routing.
+            non_chat.install()
         return _instance
     if name == "LaaSProvider":
         from .handler import LaaSProvider

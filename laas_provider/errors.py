@@ -44,6 +44,20 @@ def bad_request(exc: InputError, model: str) -> litellm.BadRequestError:
     return litellm.BadRequestError(message=f"LaaS: {exc}", model=model, llm_provider=PROVIDER)
 
 
+# What a LaaS model does serve: chat, in every format the proxy bridges to chat.
+CHAT_ENDPOINTS = "/v1/chat/completions, /v1/completions, /v1/messages or /v1/responses"
+
+
+def not_chat(endpoint: str, model: str) -> litellm.BadRequestError:
+    """The one refusal for a non-chat call (embeddings, images, audio, ...) on a LaaS model.
+
+    A 400 (not LiteLLM's default 500 "Not implemented"), so the router neither retries it nor
+    counts it as an outage of the deployment; raised before anything is sent to LaaS.
+    """
+    problem = f"LaaS presets are chat models; call this model through {CHAT_ENDPOINTS}"
+    return bad_request(refuse(endpoint, problem), model)
+
+
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """Mask every secret value (API key, project code, preset hash) found in ``text``.
 

@@ -302,3 +302,25 @@ class LaaSProvider(CustomLLM):
         response = await self.acompletion(*args, **kwargs)
         for chunk in transform.to_stream_chunks(response):
             yield chunk
+
+    # --- non-chat calls: LaaS presets only chat. Each is refused at once with a 400 naming
+    # the endpoint (LiteLLM's defaults answer 500 "Not implemented yet!", which the router
+    # retries and treats as an outage). Keep these together, at the end of the class.
+
+    def embedding(self, model: str = "", *args: Any, **kwargs: Any) -> Any:
+        raise errors.not_chat("/v1/embeddings", model)
+
+    async def aembedding(self, model: str = "", *args: Any, **kwargs: Any) -> Any:
+        raise errors.not_chat("/v1/embeddings", model)
+
+    def image_generation(self, model: str = "", *args: Any, **kwargs: Any) -> Any:
+        raise errors.not_chat("/v1/images/generations", model)
+
+    async def aimage_generation(self, model: str = "", *args: Any, **kwargs: Any) -> Any:
+        raise errors.not_chat("/v1/images/generations", model)
+
+    def image_edit(self, model: str = "", *args: Any, **kwargs: Any) -> Any:
+        raise errors.not_chat("/v1/images/edits", model)
+
+    async def aimage_edit(self, model: str = "", *args: Any, **kwargs: Any) -> Any:
+        raise errors.not_chat("/v1/images/edits", model)

@@ -87,3 +87,13 @@ def aclient(proxy: Proxy) -> openai.AsyncOpenAI:
 def clean_emulator(request: pytest.FixtureRequest) -> None:
     if "emulator" in request.fixturenames:
         request.getfixturevalue("emulator").reset()
+
+
+@pytest.fixture(scope="session")
+def shipped_proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
+    """config.yaml as shipped (retries, fallbacks, cooldowns), on the emulator: one per
+    session for the client front doors, capabilities and non-chat tests."""
+    from .gateway import shipped_config, shipped_env
+
+    with Proxy(shipped_config(), shipped_env(emulator), log_dir, name="proxy-config") as server:
+        yield server
