@@ -56,7 +56,7 @@ def laas_providers() -> frozenset[str]:
     )
 
 
-def _router() -> Any:
+def proxy_router() -> Any:
     try:
         from litellm.proxy import proxy_server
     except ImportError:  # not running inside the proxy
@@ -72,7 +72,7 @@ def serves_laas(model: Any, team_id: str | None = None) -> bool:
     providers = laas_providers()
     if not providers:
         return False
-    router = _router()
+    router = proxy_router()
     targets: list[str] = [model]
     if router is not None:
         for deployment in router.get_model_list(model_name=model, team_id=team_id) or ():

@@ -61,25 +61,13 @@ ENDPOINTS = {
 }
 
 
-def laas_providers() -> set[str]:
-    """The provider names (``laas`` in ``laas/...``) registered with this package's handler."""
-    from .handler import LaaSProvider
-
-    return {
-        str(entry.get("provider"))
-        for entry in litellm.custom_provider_map or []
-        if isinstance(entry.get("custom_handler"), LaaSProvider)
-    }
-
-
 def is_laas_model(model: Any) -> bool:
     """True when every deployment of the model group ``model`` is a LaaS deployment."""
     if not isinstance(model, str) or not model:
         return False
-    try:
-        from litellm.proxy.proxy_server import llm_router
-    except ImportError:  # not running in the proxy
-        return False
+    from .guard import laas_providers, proxy_router  # proxy-only imports (fastapi)
+
+    llm_router = proxy_router()
     providers = laas_providers()
     deployments = llm_router.get_model_list(model_name=model) if llm_router else None
     if not deployments or not providers:
