@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 import litellm
@@ -68,6 +69,19 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
+def message_of(body: Any) -> str | None:
+    """LaaS's own words in a JSON error body: ``message``, ``error`` (or its ``message``) or
+    ``detail`` — LaaS documents no error schema; its clients read ``message``."""
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            value = body.get(key)
+            if isinstance(value, dict):
+                value = value.get("message")
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
 def upstream_message(response: httpx.Response) -> str:
     """LaaS's own words for a failure: ``message`` (or ``error``) from a JSON body, else text."""
     raw = response.text
@@ -75,14 +89,7 @@ def upstream_message(response: httpx.Response) -> str:
         body = json.loads(raw)
     except ValueError:
         body = None
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail"):
-            value = body.get(key)
-            if isinstance(value, dict):
-                value = value.get("message")
-            if isinstance(value, str) and value:
-                raw = value
-                break
+    raw = message_of(body) or raw
     raw = " ".join(raw.split())  # HTML pages and stack traces: keep it one readable line
     return raw[:_MAX_UPSTREAM_MESSAGE] or response.reason_phrase or "no message"
 

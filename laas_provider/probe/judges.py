@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from ..errors import message_of
 from ..transform.response import FINISH_REASONS
 from .model import AGREE, DISAGREE, SNIPPET, UNKNOWN, Judge, Outcome
 
@@ -15,15 +16,8 @@ def snippet(text: str, size: int = SNIPPET) -> str:
 
 
 def error_message(o: Outcome) -> str:
-    data = o.data
-    if isinstance(data, dict):
-        for key in ("message", "error", "detail"):
-            value = data.get(key)
-            if isinstance(value, dict):
-                value = value.get("message")
-            if isinstance(value, str) and value:
-                return snippet(value)
-    return snippet(o.text) or "empty body"
+    found = message_of(o.data)  # read as the plugin reads LaaS's errors
+    return snippet(found) if found else snippet(o.text) or "empty body"
 
 
 def http(o: Outcome) -> str:
