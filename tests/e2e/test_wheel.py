@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -19,6 +21,7 @@ import openai
 import pytest
 
 import laas_provider
+from tests.docker_files import instructions
 from tests.media import data_url, pdf
 
 from .harness import Emulator, Proxy, provider_map
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
 compat = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compat)
+EXTEND = ROOT / "docs" / "examples" / "Dockerfile.extend"
 OTHER_LITELLM = compat.SUPPORTED[-1]  # the newest supported; the locks hold 1.108.7
 
 
@@ -52,15 +56,36 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
 
 
 @pytest.fixture(scope="module")
-def installed(dist: Path, deployment) -> tuple[Path, dict[str, str]]:
-    python, before = deployment
+def plan(dist: Path, deployment) -> dict:
+    """What a plain `pip install <wheel>` would do there (pip's own resolver, dry run)."""
+    python, _ = deployment
     (wheel,) = dist.glob("*.whl")
-    # As a user would: with dependency resolution, against the registry.
     result = subprocess.run(
-        [str(python), *compat.PIP, "install", "--quiet", str(wheel)],
+        [str(python), *compat.PIP, "install", "--quiet", "--dry-run", "--report", "-", str(wheel)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def installed(dist: Path, deployment, plan, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The wheel installed by the RUN line of docs/examples/Dockerfile.extend, as written."""
+    python, before = deployment
+    (wheel,) = dist.glob("*.whl")
+    (run_line,) = [i.args for i in instructions(EXTEND.read_text()) if i.keyword == "RUN"]
+    (copy,) = [i.args.split() for i in instructions(EXTEND.read_text()) if i.keyword == "COPY"
+               and i.args.endswith("/tmp/")]  # fmt: skip
+    assert copy[0] == wheel.name, f"Dockerfile.extend copies {copy[0]}, the build made {wheel.name}"
+    staged = tmp_path_factory.mktemp("image-tmp")
+    shutil.copy(wheel, staged / wheel.name)
+    command = run_line.replace(f"/tmp/{wheel.name}", str(staged / wheel.name))
+    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], env=env,
+                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"laas_provider {laas_provider.__version__}" in result.stdout
+    assert not (staged / wheel.name).exists()  # the recipe cleans up after itself
     return python, before
 
 
@@ -91,6 +116,12 @@ def test_sdist_builds_from_what_it_holds(dist: Path):
     with tarfile.open(sdist) as tf:
         names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
     assert {"pyproject.toml", "README.md", "laas_provider/__init__.py"} <= names
+
+
+def test_plain_pip_install_would_add_only_the_plugin(plan):
+    # Without the recipe's litellm guard too: the range admits the deployment's litellm.
+    names = [item["metadata"]["name"] for item in plan["install"]]
+    assert names == ["laas-provider"], names
 
 
 def test_wheel_installs_over_another_litellm_without_replacing_it(installed):
