@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The oldest and newest releases the pyproject range admits; both must pass (see
 # docs/compatibility.md). The locked 1.108.7 is tested by the main suite.
-SUPPORTED = ("1.106.12", "1.110.2")
+SUPPORTED = ("1.106.0", "1.110.2")
 # Named by some releases' [proxy] extra but absent from the registry these machines reach.
 UNAVAILABLE = {"litellm-proxy"}
 # Run in the venv: litellm's [proxy] requirements as (requirement, installed version or None).
@@ -142,7 +142,13 @@ def deployment(venv: Path, version: str, plugin: bool = True) -> tuple[Path, lis
     )
     check = run([str(python), *PIP, "check"], capture_output=True, text=True)
     print(check.stdout + check.stderr, flush=True)
-    if check.returncode != 0:
+    # Trying a release outside the declared range (before widening it): the plugin's own
+    # litellm requirement is then unmet, and only that is let through, and reported.
+    problems = [ln for ln in check.stdout.splitlines() if ln.strip() and "No broken" not in ln]
+    outside = [ln for ln in problems if re.match(r"laas-provider \S+ has requirement litellm", ln)]
+    if outside:
+        changed.append(f"outside the declared range: {outside[0]}")
+    if set(problems) - set(outside) or (check.returncode != 0 and not outside):
         raise RuntimeError(f"litellm {version}: pip check is not clean:\n{check.stdout}")
     return python, changed
 
