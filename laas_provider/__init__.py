@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the only place; pyproject.toml and the wheel read it
 __all__ = ["LaaSProvider", "LaaSSettings", "__version__", "laas_provider"]
 
 if TYPE_CHECKING:
