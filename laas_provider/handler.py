@@ -18,6 +18,7 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from . import client, errors, redact, transform
+from .body import JsonBody
 from .settings import LaaSSettings, SettingsError, check_client_keys, resolve
 
 log = logging.getLogger("laas_provider")
@@ -79,16 +80,26 @@ class _Call:
             raise errors.bad_request(exc, model) from None
         self.laas_messages = body["messages"]
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
-        self.body = orjson.dumps(body)
+        # Big data URLs are not copied into it: they are written in slices when sent (body.py).
+        self.body: JsonBody | bytes = JsonBody(body)
         log.debug(
             "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
             model, len(self.laas_messages), len(self.body), self.settings.timeout,
         )  # fmt: skip
 
-    def request_kwargs(self) -> dict[str, Any]:
+    def request_kwargs(self, asynchronous: bool = True) -> dict[str, Any]:
+        """``httpx`` arguments for the LaaS call (``asynchronous``: for the AsyncClient)."""
+        headers = self.settings.headers()
+        content: Any = self.body
+        if isinstance(content, JsonBody):
+            if content.streamed:  # pieces, with the exact length (no chunked encoding)
+                headers["Content-Length"] = str(len(content))
+                content = content.astream() if asynchronous else content.stream()
+            else:
+                content = bytes(content)
         return {
-            "content": self.body,
-            "headers": self.settings.headers(),
+            "content": content,
+            "headers": headers,
             "timeout": client.timeout(self.settings.timeout),
         }
 
@@ -147,7 +158,9 @@ class LaaSProvider(CustomLLM):
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
         started = time.perf_counter()
         try:
-            response = client.sync_client().post(call.settings.chat_url, **call.request_kwargs())
+            response = client.sync_client().post(
+                call.settings.chat_url, **call.request_kwargs(asynchronous=False)
+            )
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
         return call.answer(response, started, model_response)
