@@ -136,7 +136,9 @@ def post(proxy: Proxy, body: bytes) -> float:
 
 def burst(proxy: Proxy, body: bytes, n: int) -> list[float]:
     latencies: list[float] = []
-    threads = [threading.Thread(target=lambda: latencies.append(post(proxy, body))) for _ in range(n)]
+    threads = [
+        threading.Thread(target=lambda: latencies.append(post(proxy, body))) for _ in range(n)
+    ]
     for t in threads:
         t.start()
     for t in threads:
