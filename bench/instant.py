@@ -3,11 +3,15 @@
 Served by a proxy with the same settings as the plugin, it shows what the proxy itself costs
 for a request (memory, time), so the plugin's own share is the difference. It answers a fixed
 text with usage, so cost tracking and budgets do the same work as for a real model.
+``BENCH_INSTANT_DELAY_S`` makes it wait that long first (a floor whose requests stay in flight
+as long as an upstream call would).
 Benchmark-only: never imported by the plugin.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 
 from litellm import CustomLLM
@@ -19,6 +23,7 @@ TEXT = "ok"
 class Instant(CustomLLM):
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
                           *args, **kwargs) -> ModelResponse:  # fmt: skip
+        await asyncio.sleep(float(os.environ.get("BENCH_INSTANT_DELAY_S") or 0))
         response = model_response if model_response is not None else ModelResponse()
         response.created = int(time.time())
         response.model = model

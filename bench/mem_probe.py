@@ -28,6 +28,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 BIG = 1 << 20  # blocks at least this big are listed
 LOG = os.environ.get("MEMPROBE_LOG")
 SKIP = ("tracemalloc.py", "<frozen", "asyncio/", "/mem_probe.py", "functools.py")
@@ -45,20 +46,23 @@ def _where(frame: tracemalloc.Frame) -> str:
     return f"{name}:{frame.lineno} `{line[:90]}`"
 
 
+_armed = [False]
+
+
 def mark(point: str) -> None:
-    if not tracemalloc.is_tracing():
+    """Record traced memory, the peak since the last mark, and every live block >= BIG."""
+    if not (_armed[0] and tracemalloc.is_tracing()):
         return
     current, peak = tracemalloc.get_traced_memory()
     snapshot = tracemalloc.take_snapshot()
-    blocks = []
-    for stat in snapshot.statistics("traceback"):
-        if stat.size < BIG:
-            break
-        frames = [f for f in reversed(stat.traceback) if not any(s in f.filename for s in SKIP)]
-        blocks.append(
-            {"mb": stat.size / 2**20, "count": stat.count, "at": [_where(f) for f in frames[:8]]}
-        )
+    # Raw (domain, size, traceback, nframes) tuples: far faster than Snapshot.statistics.
+    raw = [t for t in snapshot.traces._traces if t[1] >= BIG]
     del snapshot
+    blocks = []
+    for _, size, traceback, *_ in sorted(raw, key=lambda t: -t[1]):
+        frames = [tracemalloc.Frame(f) for f in traceback]  # most recent first
+        frames = [f for f in frames if not any(s in f.filename for s in SKIP)]
+        blocks.append({"mb": size / 2**20, "count": 1, "at": [_where(f) for f in frames[:8]]})
     record = {"t": time.time(), "point": point, "current_mb": current / 2**20,
               "peak_mb": peak / 2**20, "blocks": blocks}  # fmt: skip
     if LOG:
@@ -67,10 +71,53 @@ def mark(point: str) -> None:
     tracemalloc.reset_peak()
 
 
+def _arm(*_: object) -> None:
+    _armed[0] = True
+    tracemalloc.reset_peak()
+
+
+def _describe(obj: object) -> str:
+    if isinstance(obj, dict):
+        return f"dict(keys {sorted(map(str, obj))[:6]})"
+    if type(obj).__name__ == "frame":
+        return f"frame {obj.f_code.co_filename.rsplit('/', 2)[-1]}:{obj.f_code.co_name}"
+    return type(obj).__module__ + "." + type(obj).__qualname__
+
+
+def holders(depth: int = 6) -> list[str]:
+    """Who keeps the big strings/bytes alive: each one's chain of referrers (first found)."""
+    chains = []
+    for obj in gc.get_objects():
+        values = obj.values() if isinstance(obj, dict) else getattr(obj, "__dict__", {}).values()
+        if isinstance(obj, list | tuple):
+            values = obj
+        try:
+            big = [v for v in values if isinstance(v, str | bytes) and len(v) >= BIG]
+        except Exception:
+            continue
+        if not big:
+            continue
+        chain, current = [f"{type(big[0]).__name__} of {len(big[0]) / 2**20:.0f} MiB"], obj
+        for _ in range(depth):
+            chain.append(_describe(current))
+            refs = [r for r in gc.get_referrers(current) if (r is not chains and r is not chain
+                    and type(r).__name__ != "frame") or r is not sys._getframe()]  # fmt: skip
+            refs = [r for r in refs if not isinstance(r, list) or len(r) < 1000]
+            if not refs:
+                break
+            current = refs[0]
+        chains.append(" <- ".join(chain))
+    return chains
+
+
 def _idle(*_: object) -> None:
     mark("idle, after the request")
     gc.collect()
     mark("idle, after gc.collect()")
+    if LOG:
+        with open(LOG, "a") as out:
+            out.write(json.dumps({"holders": holders()}) + "\n")
+    _armed[0] = False
 
 
 def _patch() -> None:
@@ -154,9 +201,10 @@ def _make_probe():
 
 if os.environ.get("MEMPROBE_LOG"):
     if not tracemalloc.is_tracing():
-        tracemalloc.start(int(os.environ.get("MEMPROBE_FRAMES", "25")))
+        tracemalloc.start(int(os.environ.get("MEMPROBE_FRAMES", "16")))
     _patch()
     if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGUSR1, _arm)
         signal.signal(signal.SIGUSR2, _idle)
     probe = _make_probe()
 
@@ -167,7 +215,7 @@ if os.environ.get("MEMPROBE_LOG"):
 def drive(paths: list[str], overrides: dict) -> str:
     import tempfile
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(ROOT))
     from bench.bench_bigpayload import PDF_BYTES, post, request_body, shipped_config
     from tests import media
     from tests.e2e.harness import Emulator, Proxy
@@ -186,14 +234,17 @@ def drive(paths: list[str], overrides: dict) -> str:
                 config["litellm_settings"].setdefault("callbacks", []).append(
                     "bench.mem_probe.probe"
                 )
-                env = dict(emulator.laas_env("echo"), PYTHONPATH=str(Path(__file__).parents[1]),
-                           MEMPROBE_LOG=str(log))  # fmt: skip
+                # MEMPROBE_PYTHONPATH: another copy of the package first (e.g. an older commit).
+                pythonpath = os.pathsep.join(
+                    p for p in (os.environ.get("MEMPROBE_PYTHONPATH"), str(ROOT)) if p
+                )
+                env = dict(emulator.laas_env("echo"), PYTHONPATH=pythonpath, MEMPROBE_LOG=str(log))
                 proxy = Proxy(config, env, log_dir, name=f"probe-{path}")
                 proxy.start(seconds=300)
                 try:
                     post(proxy, small)
-                    _quiet(log)
-                    log.unlink(missing_ok=True)
+                    os.kill(proxy.process.pid, signal.SIGUSR1)  # marks from now on
+                    time.sleep(1)
                     post(proxy, big)
                     _quiet(log)
                     os.kill(proxy.process.pid, signal.SIGUSR2)
@@ -220,6 +271,10 @@ def report(path: str, log: Path, payload: int) -> str:
     lines = [f"\n## {path}\n"]
     records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     for r in records:
+        if "holders" in r:
+            lines.append("- **still holding big objects when idle:**")
+            lines.extend(f"  - {h}" for h in r["holders"])
+            continue
         lines.append(
             f"- **{r['point']}**: traced {r['current_mb']:.0f} MiB "
             f"({r['current_mb'] * 2**20 / payload:.2f}x), peak since the previous point "
