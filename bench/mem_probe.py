@@ -107,6 +107,8 @@ def holders(depth: int = 6) -> list[str]:
                 break
             current = refs[0]
         chains.append(" <- ".join(chain))
+        if len(chains) >= 6:
+            break
     return chains
 
 
@@ -249,6 +251,9 @@ def drive(paths: list[str], overrides: dict) -> str:
                     _quiet(log)
                     os.kill(proxy.process.pid, signal.SIGUSR2)
                     _quiet(log)
+                    deadline = time.monotonic() + 300  # the holders' search is slow
+                    while '"holders"' not in log.read_text() and time.monotonic() < deadline:
+                        time.sleep(1)
                 finally:
                     proxy.stop()
                 out.append(report(path, log, len(big)))
