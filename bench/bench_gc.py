@@ -1,10 +1,11 @@
 """GC under load: p99 latency at 32 clients, the proxy's stock GC vs the heap frozen after warm-up.
 
-Two proxies with the shipped settings serve the plugin (emulator latency 20 ms): ``stock``,
+Three proxies with the shipped settings serve the plugin (emulator latency 20 ms): ``stock``,
 and ``frozen`` with ``laas_provider.gc_freeze.freezer`` in its ``litellm_settings.callbacks``
-(``gc.collect(); gc.freeze()`` once, after its first requests). Both are warmed up alike,
-then get batches of requests from 32 clients in turn (ABBA, so machine noise hits both
-alike). Printed: median and p99 per proxy and their ratios, the full (generation-2) GCs
+(``gc.collect(); gc.freeze()`` once, after its first requests), and ``stock-2``, a second
+stock one (stock-2 / stock shows what noise alone does). All are warmed up alike,
+then get batches of requests from 32 clients in turn (ABC then CBA, so machine noise hits
+all alike). Printed: median and p99 per proxy and their ratios, the full (generation-2) GCs
 each proxy ran during its batches (bench/gc_probe.py), and how noisy the run was (the spread
 of the per-batch medians of each proxy).
 
@@ -33,6 +34,10 @@ from tests.e2e.harness import Emulator, Proxy  # noqa: E402
 
 CLIENTS = 32
 FREEZER = "laas_provider.gc_freeze.freezer"
+VARIANTS = ("stock", "frozen", "stock-2")
+
+
+THRESHOLD = "10000,20,20"  # the "-t" variants: LiteLLM's PYTHON_GC_THRESHOLD (gen0,gen1,gen2)
 
 
 def start(log_dir: Path, emulator: Emulator, name: str, freeze: bool) -> Proxy:
@@ -44,6 +49,8 @@ def start(log_dir: Path, emulator: Emulator, name: str, freeze: bool) -> Proxy:
         config["litellm_settings"].setdefault("callbacks", []).append(FREEZER)
     gc_log = log_dir / f"gc-{name}.log"
     env = dict(emulator.laas_env("echo"), PYTHONPATH=str(ROOT), BENCH_GC_LOG=str(gc_log))
+    if name.endswith("-t"):
+        env["PYTHON_GC_THRESHOLD"] = THRESHOLD
     proxy = Proxy(config, env, log_dir, name=f"proxy-{name}")
     proxy.gc_log = gc_log
     proxy.start()
@@ -111,10 +118,23 @@ def table(result: dict, rounds: int, per_round: int) -> str:
         f"frozen / stock: median {f['median'] / s['median']:.2f}, p99 {f['p99'] / s['p99']:.2f} "
         "(ship if p99 <= 0.80 with median <= 1.00).",
     ]
+    for name in rows:
+        if name not in ("stock", "frozen", "stock-2"):
+            v = rows[name]
+            lines.append(
+                f"{name} / stock: median {v['median'] / s['median']:.2f}, "
+                f"p99 {v['p99'] / s['p99']:.2f}."
+            )
+    if "stock-2" in rows:
+        a = rows["stock-2"]
+        lines.append(
+            f"stock-2 / stock (same setup twice, the noise): median "
+            f"{a['median'] / s['median']:.2f}, p99 {a['p99'] / s['p99']:.2f}."
+        )
     return "\n".join(lines)
 
 
-def run(rounds: int = 12, per_round: int = 192) -> str:
+def run(rounds: int = 12, per_round: int = 192, variants: tuple[str, ...] = VARIANTS) -> str:
     os.environ["LAAS_EMULATOR_LATENCY_MS"] = "20"
     with tempfile.TemporaryDirectory() as tmp:
         log_dir = Path(tmp)
@@ -122,8 +142,9 @@ def run(rounds: int = 12, per_round: int = 192) -> str:
         emulator.start()
         proxies: dict[str, Proxy] = {}
         try:
-            proxies["stock"] = start(log_dir, emulator, "stock", freeze=False)
-            proxies["frozen"] = start(log_dir, emulator, "frozen", freeze=True)
+            # stock-2: a second stock proxy; stock-2 / stock is what noise alone gives (A/A).
+            for name in variants:
+                proxies[name] = start(log_dir, emulator, name, freeze=name.startswith("frozen"))
             result = asyncio.run(measure(proxies, rounds, per_round))
         finally:
             for p in proxies.values():
@@ -136,8 +157,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--per-round", type=int, default=192)
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="stock*, frozen* (heap frozen); a -t suffix adds PYTHON_GC_THRESHOLD")  # fmt: skip
     args = parser.parse_args()
-    print(run(args.rounds, args.per_round))
+    print(run(args.rounds, args.per_round, tuple(args.variants.split(","))))
 
 
 if __name__ == "__main__":
