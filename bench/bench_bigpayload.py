@@ -26,6 +26,7 @@ import argparse
 import base64
 import copy
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -152,7 +153,7 @@ def burst(proxy: Proxy, body: bytes, n: int) -> list[float]:
 
 
 def run(rounds: int = 3, overrides: dict | None = None, env: dict | None = None,
-        paths: tuple[str, ...] = PATHS, latency_ms: int = 20) -> dict:  # fmt: skip
+        paths: tuple[str, ...] = PATHS, latency_ms: int = 20, trim: bool = False) -> dict:  # fmt: skip
     big = request_body(media.pdf(20, True, PDF_BYTES))
     small = request_body(media.pdf(pages=2, object_streams=True))
     results: dict = {"payload": len(big), "rounds": rounds, "paths": {}}
@@ -170,6 +171,10 @@ def run(rounds: int = 3, overrides: dict | None = None, env: dict | None = None,
                 if base == "held":  # the instant handler, waiting as long as a LaaS call
                     base, proxy_env["BENCH_INSTANT_DELAY_S"] = "floor", str(HELD_S)
                 config = shipped_config(base, emulator, overrides or {})
+                if trim:
+                    config["litellm_settings"].setdefault("callbacks", []).append(
+                        "bench.trim_probe.probe"
+                    )
                 proxy_env.update(env or {})
                 proxy_env.update(e.split("=", 1) for e in extra.split(";") if e)
                 proxies[path] = Proxy(config, proxy_env, log_dir, name=f"proxy-{base}-{i}")
@@ -200,6 +205,13 @@ def run(rounds: int = 3, overrides: dict | None = None, env: dict | None = None,
                     "kept_mb": (rss(proxies[path].process.pid) - s["base"]) / MB,
                     "median_s": statistics.median(s["lat"]),
                 }
+            if trim:  # what of "kept" is free memory glibc holds (bench/trim_probe.py)
+                for path in paths:
+                    os.kill(proxies[path].process.pid, signal.SIGUSR2)
+                time.sleep(2)
+                for path in paths:
+                    trimmed = rss(proxies[path].process.pid) - stats[path]["base"]
+                    results["paths"][path]["trimmed_mb"] = trimmed / MB
         finally:
             for proxy in proxies.values():
                 proxy.stop()
@@ -235,8 +247,9 @@ def table(results: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for path, r in rows.items():
+        trimmed = f" ({r['trimmed_mb']:+.0f} after malloc_trim)" if "trimmed_mb" in r else ""
         lines.append(
-            f"| {path} | {r['base_mb']:.0f} | {r['peak_x']:.2f} | {r['kept_mb']:+.0f} "
+            f"| {path} | {r['base_mb']:.0f} | {r['peak_x']:.2f} | {r['kept_mb']:+.0f}{trimmed} "
             f"| {r['median_s']:.2f} |"
         )
     lines.append("")
@@ -266,10 +279,12 @@ def main() -> None:
                         help="override a config setting in every proxy (for experiments)")  # fmt: skip
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for every proxy (e.g. MALLOC_ARENA_MAX=2)")  # fmt: skip
+    parser.add_argument("--trim", action="store_true",
+                        help="then malloc_trim(0) in each proxy and read the RSS again")  # fmt: skip
     args = parser.parse_args()
     overrides = {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.set)}
     env = dict(e.split("=", 1) for e in args.env)
-    results = run(args.rounds, overrides, env, tuple(args.paths.split(",")))
+    results = run(args.rounds, overrides, env, tuple(args.paths.split(",")), trim=args.trim)
     print(table(results))
 
 
