@@ -205,13 +205,14 @@ def run(rounds: int = 3, overrides: dict | None = None, env: dict | None = None,
                     "kept_mb": (rss(proxies[path].process.pid) - s["base"]) / MB,
                     "median_s": statistics.median(s["lat"]),
                 }
-            if trim:  # what of "kept" is free memory glibc holds (bench/trim_probe.py)
-                for path in paths:
-                    os.kill(proxies[path].process.pid, signal.SIGUSR2)
-                time.sleep(2)
-                for path in paths:
-                    trimmed = rss(proxies[path].process.pid) - stats[path]["base"]
-                    results["paths"][path]["trimmed_mb"] = trimmed / MB
+            if trim:  # what of "kept" is garbage / free heap (bench/trim_probe.py)
+                for sig, key in ((signal.SIGUSR1, "collected_mb"), (signal.SIGUSR2, "trimmed_mb")):
+                    for path in paths:
+                        os.kill(proxies[path].process.pid, sig)
+                    time.sleep(2)
+                    for path in paths:
+                        kept = rss(proxies[path].process.pid) - stats[path]["base"]
+                        results["paths"][path][key] = kept / MB
         finally:
             for proxy in proxies.values():
                 proxy.stop()
@@ -247,7 +248,12 @@ def table(results: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for path, r in rows.items():
-        trimmed = f" ({r['trimmed_mb']:+.0f} after malloc_trim)" if "trimmed_mb" in r else ""
+        trimmed = (
+            f" ({r['collected_mb']:+.0f} after gc.collect, {r['trimmed_mb']:+.0f} after "
+            "malloc_trim)"
+            if "trimmed_mb" in r
+            else ""
+        )
         lines.append(
             f"| {path} | {r['base_mb']:.0f} | {r['peak_x']:.2f} | {r['kept_mb']:+.0f}{trimmed} "
             f"| {r['median_s']:.2f} |"
