@@ -101,7 +101,7 @@ def table(result: dict, rounds: int, per_round: int) -> str:
     s, f = rows["stock"], rows["frozen"]
     lines = [
         f"GC under load: {rounds} rounds x {per_round} requests per proxy at {CLIENTS} clients "
-        "(ABBA), plugin on the emulator (20 ms), shipped settings. Load average "
+        "(ABC then CBA), plugin on the emulator (20 ms), shipped settings. Load average "
         f"{os.getloadavg()[0]:.1f} at the end (2 cores).",
         "",
         "| proxy | median ms | p99 ms | full GCs during its batches, count (total ms) "
