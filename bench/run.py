@@ -1,6 +1,6 @@
 """All benchmarks in one command; prints the tables and writes them to bench/results/latest.md.
 
-.venv/bin/python bench/run.py            # full run, ~3 minutes on 2 cores
+.venv/bin/python bench/run.py            # full run, ~8 minutes on 2 cores
 .venv/bin/python bench/run.py --quick    # smaller counts, for a smoke check
 """
 
@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from importlib.metadata import version  # noqa: E402
 
-from bench import plugin, proxy_compare  # noqa: E402
+from bench import bench_bigpayload, bench_gc, plugin, proxy_compare  # noqa: E402
 
 
 def main() -> None:
@@ -44,6 +44,11 @@ def main() -> None:
     rows = proxy_compare.run(args.latency_ms, quick=args.quick, gc_freeze=not args.default_gc)
     parts += ["", proxy_compare.table(rows, args.latency_ms, not args.default_gc)]
     print("\n" + parts[-1])
+    big = bench_bigpayload.run(rounds=1 if args.quick else 3)
+    parts += ["", bench_bigpayload.table(big)]
+    print("\n" + parts[-1], flush=True)
+    parts += ["", bench_gc.run(rounds=4 if args.quick else 12, per_round=96 if args.quick else 192)]
+    print("\n" + parts[-1], flush=True)
     out = ROOT / "bench" / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(parts) + "\n")

@@ -19,6 +19,7 @@ from litellm._logging import CorrelationContextFilter, JsonFormatter
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from . import client, errors, redact, transform
+from .body import JsonBody
 from .settings import (
     SECRET_NAMES,
     LaaSSettings,
@@ -143,16 +144,26 @@ class _Call:
         self.laas_messages = body["messages"]
         self.fields = body if self.plan.active else None  # kept for a repair call only
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
-        self.body = orjson.dumps(body)
+        # Big data URLs are not copied into it: they are written in slices when sent (body.py).
+        self.body: JsonBody | bytes = JsonBody(body)
         log.debug(
             "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
             model, len(self.laas_messages), len(self.body), self.settings.timeout,
         )  # fmt: skip
 
-    def request_kwargs(self) -> dict[str, Any]:
+    def request_kwargs(self, asynchronous: bool = True) -> dict[str, Any]:
+        """``httpx`` arguments for the LaaS call (``asynchronous``: for the AsyncClient)."""
+        headers = self.settings.headers()
+        content: Any = self.body
+        if isinstance(content, JsonBody):
+            if content.streamed:  # pieces, with the exact length (no chunked encoding)
+                headers["Content-Length"] = str(len(content))
+                content = content.astream() if asynchronous else content.stream()
+            else:
+                content = bytes(content)
         return {
-            "content": self.body,
-            "headers": self.settings.headers(),
+            "content": content,
+            "headers": headers,
             "timeout": client.timeout(self.settings.timeout),
         }
 
@@ -180,7 +191,9 @@ class _Call:
         """What the answer says under this request's plan (tool calls, JSON, or text)."""
         return transform.read_answer(reply.text, reply.native_calls, self.plan)
 
-    def repair(self, reply: transform.Reply, reading: transform.Reading) -> dict[str, Any]:
+    def repair(
+        self, reply: transform.Reply, reading: transform.Reading, asynchronous: bool = True
+    ) -> dict[str, Any]:
         """The request for the one repair call: the answer and its problems appended."""
         assert self.fields is not None  # problems only arise under an active plan
         log.info(
@@ -189,8 +202,8 @@ class _Call:
         )  # fmt: skip
         appended = transform.repair_request(reply.text, reading.problems)
         self.laas_messages = [*self.laas_messages, *appended]
-        self.body = orjson.dumps({**self.fields, "messages": self.laas_messages})
-        return self.request_kwargs()
+        self.body = JsonBody({**self.fields, "messages": self.laas_messages})
+        return self.request_kwargs(asynchronous)
 
     def result(
         self,
@@ -241,10 +254,10 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [self._post(call, call.request_kwargs())]
+        replies = [self._post(call, call.request_kwargs(asynchronous=False))]
         reading = call.check(replies[0])
         if reading.problems:
-            replies.append(self._post(call, call.repair(replies[0], reading)))
+            replies.append(self._post(call, call.repair(replies[0], reading, asynchronous=False)))
             reading = call.check(replies[1])
         return call.result(replies, reading, model_response)
 

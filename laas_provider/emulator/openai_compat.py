@@ -51,6 +51,19 @@ async def _stream(answer: dict[str, Any], include_usage: bool) -> AsyncIterator[
     yield "data: [DONE]\n\n"
 
 
+def _content(content: Any) -> Any:
+    """OpenAI content as LaaS takes it: ``file`` parts (a PDF data URL) become ``document``
+    parts, as the plugin sends them; everything else is passed on as is."""
+    if not isinstance(content, list):
+        return content or ""
+    return [
+        {"type": "document", "document_url": {"url": (part.get("file") or {}).get("file_data")}}
+        if isinstance(part, dict) and part.get("type") == "file"
+        else part
+        for part in content
+    ]
+
+
 def register(app: FastAPI, state: State, handle_chat) -> None:
     echo = preset_hash(DEFAULT_PRESET)
 
@@ -60,7 +73,7 @@ def register(app: FastAPI, state: State, handle_chat) -> None:
         messages = [
             {
                 "role": "system" if m.get("role") == "developer" else m.get("role"),
-                "content": m.get("content") or "",
+                "content": _content(m.get("content")),
             }
             for m in body.get("messages", [])
         ]

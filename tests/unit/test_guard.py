@@ -120,7 +120,9 @@ def test_without_internals_keeps_the_message_and_drops_file_frames():
 
 def test_the_shipped_config_registers_the_guard_as_the_proxy_loads_it():
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    (path,) = [c for c in config["litellm_settings"]["callbacks"] if c.startswith("laas_provider.")]
+    (path,) = [
+        c for c in config["litellm_settings"]["callbacks"] if c.startswith("laas_provider.guard")
+    ]
     # As the proxy does: a file next to config.yaml first (the source tree), then import.
     loaded = get_instance_fn(path, config_file_path=str(ROOT / "config.yaml"))
     assert type(loaded).__name__ == "RequestGuard"

@@ -155,3 +155,38 @@ async def test_configured_timeout_reaches_httpx(laas_api):
     route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
     await litellm.acompletion(**call(laas_timeout=7))
     assert route.calls.last.request.extensions["timeout"]["read"] == 7
+
+
+def big_pdf_messages() -> tuple[list, str]:
+    from laas_provider.body import STREAM_MIN
+    from tests.media import data_url, pdf
+
+    url = data_url("application/pdf", pdf(2, total=STREAM_MIN))  # a data URL over STREAM_MIN
+    parts = [{"type": "text", "text": "read"}, {"type": "file", "file": {"file_data": url}}]
+    return [{"role": "user", "content": parts}], url
+
+
+def assert_big_body_sent(request: httpx.Request, url: str) -> None:
+    assert "transfer-encoding" not in request.headers  # an exact Content-Length, as LaaS expects
+    assert int(request.headers["content-length"]) == len(request.content)
+    sent = json.loads(request.content)
+    assert sent["messages"][0]["content"] == [
+        {"type": "text", "text": "read"},
+        {"type": "document", "document_url": {"url": url}},
+    ]
+
+
+async def test_async_call_streams_a_big_body_with_its_exact_length(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    messages, url = big_pdf_messages()
+    reply = await litellm.acompletion(**call(messages=messages))
+    assert reply.choices[0].message.content == "pong"
+    assert_big_body_sent(route.calls.last.request, url)
+
+
+def test_sync_call_streams_a_big_body_with_its_exact_length(laas_api):
+    route = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    messages, url = big_pdf_messages()
+    reply = litellm.completion(**call(messages=messages))
+    assert reply.choices[0].message.content == "pong"
+    assert_big_body_sent(route.calls.last.request, url)
