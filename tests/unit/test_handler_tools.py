@@ -128,3 +128,16 @@ async def test_a_streamed_tool_call_arrives_as_tool_call_deltas(laas_api):
     assert [c["name"] for c in calls.values()] == ["get_weather", "get_weather"]
     assert [json.loads(c["arguments"])["city"] for c in calls.values()] == ["Seoul", "Busan"]
     assert all(c["id"].startswith("call_") for c in calls.values())
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
+async def test_the_repair_call_of_a_big_request_is_sent_whole(laas_api, sync):
+    big = "x" * (2 << 20)  # a body streamed in slices (laas_provider.body)
+    route = laas_api.post(CHAT).mock(side_effect=[answer(BAD), answer(GOOD)])
+    kwargs = tool_call(messages=[{"role": "user", "content": big}])
+    reply = litellm.completion(**kwargs) if sync else await litellm.acompletion(**kwargs)
+    assert reply.choices[0].finish_reason == "tool_calls"
+    sent = [json.loads(c.request.content) for c in route.calls]
+    assert len(sent) == 2
+    assert all(s["messages"][1]["content"][0]["text"] == big for s in sent)
+    assert sent[1]["messages"][-2]["content"][0]["text"] == BAD
