@@ -339,3 +339,16 @@ def test_find_json_takes_the_first_balanced_object_that_parses():
     value, exact = find_json('a {broken} then {"a": {"b": 1}} and {"c": 2}')
     assert value == {"a": {"b": 1}} and exact == '{"a": {"b": 1}}'
     assert find_json("no json here") is None
+
+
+def test_tools_and_a_schema_together_take_either_a_call_or_valid_json():
+    fmt = {"type": "json_schema", "json_schema": {"name": "Person", "schema": PERSON}}
+    both = plan({"tools": TOOLS, "response_format": fmt}, emulation=True)
+    text = both.instruction()
+    assert "Tools you can call" in text and "JSON schema (Person)" in text
+    assert '{"content"' not in text
+    called = read_answer('{"tool_calls": [{"name": "get_time", "arguments": {}}]}', None, both)
+    assert call_names(called) == ["get_time"] and called.problems == []
+    answered = read_answer('{"name": "Ana", "age": 31}', None, both)
+    assert answered.content == '{"name": "Ana", "age": 31}' and answered.problems == []
+    assert read_answer('{"name": "Ana"}', None, both).problems
