@@ -15,7 +15,7 @@ import httpx
 import litellm
 
 PROVIDER = "laas"
-_MASK = "***"
+MASK = "***"
 _MAX_UPSTREAM_MESSAGE = 500
 
 
@@ -64,8 +64,15 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
 
     For one call's own few values (error messages); log records go through ``redact``,
     whose remembered values are bounded and not sorted per record."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, _MASK)
+    return mask_each(text, sorted((s for s in secrets if s), key=len, reverse=True))
+
+
+def mask_each(text: str, longest_first: Iterable[str]) -> str:
+    """``text`` with each value masked, in the order given (longest first, so a value that
+    contains another is masked whole)."""
+    for secret in longest_first:
+        if secret in text:
+            text = text.replace(secret, MASK)
     return text
 
 

@@ -22,7 +22,8 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+
+from .errors import MASK, mask_each
 
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 MIN_LENGTH = 4  # shorter values would mask noise
@@ -35,7 +36,6 @@ _NAMED = re.compile(
 # What project codes, preset hashes and API keys are made of: a value made only of these
 # characters is found in a log line as one whole token, by a set lookup.
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
-_MASK = "***"
 
 _lock = threading.Lock()
 _configured: set[str] = set()
@@ -85,23 +85,16 @@ def remembered() -> dict[str, int]:
 
 def _mask_token(match: re.Match[str]) -> str:
     token = match.group()
-    return _MASK if token in _client else token
+    return MASK if token in _client else token
 
 
 def redact(text: str) -> str:
     text = _NAMED.sub(r"\g<key>\g<q>REDACTED\g<q>", text)
-    text = _replace(text, _configured_sorted)
+    text = mask_each(text, _configured_sorted)
     if _client:
         text = _TOKEN.sub(_mask_token, text)
     if _client_substrings:
-        text = _replace(text, sorted(_client_substrings, key=len, reverse=True))
-    return text
-
-
-def _replace(text: str, longest_first: Iterable[str]) -> str:
-    for secret in longest_first:
-        if secret in text:
-            text = text.replace(secret, _MASK)
+        text = mask_each(text, sorted(_client_substrings, key=len, reverse=True))
     return text
 
 
