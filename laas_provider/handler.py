@@ -145,7 +145,7 @@ class _Call:
         self.fields = body if self.plan.active else None  # kept for a repair call only
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
         # Big data URLs are not copied into it: they are written in slices when sent (body.py).
-        self.body: JsonBody | bytes = JsonBody(body)
+        self.body = JsonBody(body)
         log.debug(
             "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
             model, len(self.laas_messages), len(self.body), self.settings.timeout,
@@ -154,13 +154,12 @@ class _Call:
     def request_kwargs(self, asynchronous: bool = True) -> dict[str, Any]:
         """``httpx`` arguments for the LaaS call (``asynchronous``: for the AsyncClient)."""
         headers = self.settings.headers()
-        content: Any = self.body
-        if isinstance(content, JsonBody):
-            if content.streamed:  # pieces, with the exact length (no chunked encoding)
-                headers["Content-Length"] = str(len(content))
-                content = content.astream() if asynchronous else content.stream()
-            else:
-                content = bytes(content)
+        content: Any
+        if self.body.streamed:  # pieces, with the exact length (no chunked encoding)
+            headers["Content-Length"] = str(len(self.body))
+            content = self.body.astream() if asynchronous else self.body.stream()
+        else:
+            content = bytes(self.body)
         return {
             "content": content,
             "headers": headers,
