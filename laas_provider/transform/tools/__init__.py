@@ -1,0 +1,33 @@
+"""Tool calling and structured outputs, emulated over LaaS's JSON mode (pure).
+
+LaaS documents no function calling. As Wanted's own agent code does, we describe the tools
+(or the JSON schema) in one system message that asks for JSON only, and read the calls back
+out of the answer's text. Unlike that code, every call and every structured answer is
+validated against the client's schemas; the handler makes at most one repair call when the
+validation fails. The instruction text, the accepted answer shapes and their limits are in
+docs/tools.md.
+"""
+
+from .history import calls_as_text, result_as_text
+from .instruction import TOOL_RESULT, instruction, repair_request
+from .plan import OutputSchema, Plan, Tool, plan
+from .reader import Reading, find_json, read_answer
+from .validate import check_calls, schema_errors, validator
+
+__all__ = [
+    "TOOL_RESULT",
+    "OutputSchema",
+    "Plan",
+    "Reading",
+    "Tool",
+    "calls_as_text",
+    "check_calls",
+    "find_json",
+    "instruction",
+    "plan",
+    "read_answer",
+    "repair_request",
+    "result_as_text",
+    "schema_errors",
+    "validator",
+]

@@ -1,0 +1,47 @@
+"""The conversation's tool history as text in the protocol the model is asked to use (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ...errors import refuse
+from ._json import compact
+from .instruction import TOOL_RESULT
+
+
+def _arguments_value(raw: Any) -> Any:
+    """Arguments as the model should see them: the decoded object when the string is JSON."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return {} if raw is None else raw
+
+
+def calls_as_text(tool_calls: Any, content: str, place: str) -> str:
+    """An assistant turn's tool calls, written in the protocol the model is asked to use."""
+    if not isinstance(tool_calls, Sequence) or isinstance(tool_calls, str | bytes):
+        raise refuse(place, "must be a list of tool calls")
+    calls = []
+    for i, call in enumerate(tool_calls):
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+            raise refuse(f"{place}[{i}].function.name", "must be a string")
+        entry: dict[str, Any] = {"name": function["name"]}
+        if isinstance(call.get("id"), str):
+            entry = {"id": call["id"], **entry}
+        entry["arguments"] = _arguments_value(function.get("arguments"))
+        calls.append(entry)
+    answer: dict[str, Any] = {"tool_calls": calls}
+    if content:
+        answer = {"content": content, **answer}
+    return compact(answer)
+
+
+def result_as_text(name: str | None, call_id: str | None, text: str) -> str:
+    """A tool's result as the user message that carries it back to the model."""
+    about = ", ".join(x for x in (name, f"call {call_id}" if call_id else None) if x)
+    return f"{TOOL_RESULT} ({about}):\n{text}" if about else f"{TOOL_RESULT}:\n{text}"

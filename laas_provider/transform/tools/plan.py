@@ -1,0 +1,162 @@
+"""The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...errors import refuse
+from .instruction import instruction
+from .validate import checked_schema
+
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # OpenAI's rule for function names
+EMPTY_PARAMETERS: Mapping[str, Any] = {"type": "object", "properties": {}}
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OutputSchema:
+    name: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the answer must be: tool calls under ``choice``, and/or JSON matching ``output``."""
+
+    tools: dict[str, Tool] = field(default_factory=dict)
+    choice: str = "auto"  # auto | required | none | a tool's name (named)
+    parallel: bool = True
+    output: OutputSchema | None = None
+
+    @property
+    def calls_allowed(self) -> bool:
+        return bool(self.tools) and self.choice != "none"
+
+    @property
+    def active(self) -> bool:
+        return self.calls_allowed or self.output is not None
+
+    @property
+    def named(self) -> str | None:
+        return self.choice if self.choice not in ("auto", "required", "none") else None
+
+    def instruction(self) -> str | None:
+        """The system message that states the protocol, or None when nothing is asked."""
+        return instruction(self)
+
+
+def parse_tools(raw: Any) -> dict[str, Tool]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
+        raise refuse("tools", "must be a list of tools")
+    tools: dict[str, Tool] = {}
+    for i, item in enumerate(raw):
+        place = f"tools[{i}]"
+        if not isinstance(item, Mapping):
+            raise refuse(place, "must be an object")
+        if item.get("type") != "function":
+            raise refuse(
+                f"{place}.type",
+                f"tool type {item.get('type')!r} is not supported; only function tools "
+                "can be emulated on LaaS",
+            )
+        function = item.get("function")
+        if not isinstance(function, Mapping):
+            raise refuse(f"{place}.function", "must be an object with a name")
+        name = function.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            raise refuse(f"{place}.function.name", "must be 1-64 letters, digits, _ or -")
+        if name in tools:
+            raise refuse(f"{place}.function.name", f"duplicate tool name {name!r}")
+        description = function.get("description") or ""
+        if not isinstance(description, str):
+            raise refuse(f"{place}.function.description", "must be a string")
+        parameters = function.get("parameters")
+        parameters = (
+            EMPTY_PARAMETERS
+            if parameters is None
+            else checked_schema(parameters, f"{place}.function.parameters", object_only=True)
+        )
+        tools[name] = Tool(name, description, parameters)
+    return tools
+
+
+def parse_tool_choice(raw: Any, tools: Mapping[str, Tool]) -> str:
+    if raw is None or raw == "auto":
+        return "auto"
+    if raw in ("none", "required"):
+        return raw
+    if raw == "any":  # Anthropic's word for required, should it arrive untranslated
+        return "required"
+    if isinstance(raw, Mapping):
+        function = raw.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else raw.get("name")
+        if raw.get("type") in ("function", "tool") and isinstance(name, str):
+            if name not in tools:
+                raise refuse("tool_choice", f"names {name!r}, which is not among the tools")
+            return name
+        if raw.get("type") in ("auto", "none", "required", "any") and not name:
+            return parse_tool_choice(raw["type"], tools)
+    raise refuse(
+        "tool_choice",
+        'must be "auto", "none", "required" or {"type": "function", "function": {"name": ...}}',
+    )
+
+
+def parse_response_format(raw: Any) -> OutputSchema | None:
+    """The json_schema response format, or None for any other (handled as a LaaS option)."""
+    if not isinstance(raw, Mapping) or raw.get("type") != "json_schema":
+        return None
+    spec = raw.get("json_schema")
+    if not isinstance(spec, Mapping):
+        raise refuse("response_format.json_schema", "must be an object with name and schema")
+    name = spec.get("name") or "answer"
+    if not isinstance(name, str):
+        raise refuse("response_format.json_schema.name", "must be a string")
+    schema = spec.get("schema")
+    if schema is None:
+        schema = {}
+    return OutputSchema(name, checked_schema(schema, "response_format.json_schema.schema", False))
+
+
+def plan(params: Mapping[str, Any], emulation: bool) -> Plan:
+    """The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan.
+
+    Without ``emulation`` (the deployment's ``tool_emulation``), offered tools are refused;
+    a structured-output schema needs no switch because its answer is always validated.
+    """
+    tools = parse_tools(params.get("tools") or None)
+    if tools and not emulation:
+        raise refuse(
+            "tools",
+            "tool calling is emulated on LaaS and is off for this model; an administrator "
+            "turns it on with `tool_emulation: true` in the deployment's litellm_params",
+        )
+    raw_choice = params.get("tool_choice")
+    if tools:
+        choice = parse_tool_choice(raw_choice, tools)
+    elif raw_choice in (None, "auto", "none") or (
+        isinstance(raw_choice, Mapping) and raw_choice.get("type") in ("auto", "none")
+    ):
+        choice = "none"
+    else:
+        raise refuse("tool_choice", "needs `tools`: no tools were offered")
+    parallel = params.get("parallel_tool_calls")
+    if parallel is not None and not isinstance(parallel, bool):
+        raise refuse("parallel_tool_calls", "must be true or false")
+    return Plan(
+        tools=tools,
+        choice=choice,
+        parallel=parallel is not False,
+        output=parse_response_format(params.get("response_format")),
+    )
