@@ -92,7 +92,7 @@ def _answer_id(payload: Any) -> Any:
 class _Call:
     """One request, prepared: settings resolved and the body built (or a 4xx raised)."""
 
-    __slots__ = ("body", "fields", "laas_messages", "model", "plan", "settings")
+    __slots__ = ("body", "fields", "first_messages", "laas_messages", "model", "plan", "settings")
 
     def __init__(
         self,
@@ -141,7 +141,7 @@ class _Call:
             )
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
-        self.laas_messages = body["messages"]
+        self.laas_messages = self.first_messages = body["messages"]
         self.fields = body if self.plan.active else None  # kept for a repair call only
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
         # Big data URLs are not copied into it: they are written in slices when sent (body.py).
@@ -217,11 +217,12 @@ class _Call:
             )
         usage = None
         if len(replies) > 1:
-            first = transform.usage_or_estimate(replies[0], self.model, self.laas_messages[:-2])
+            first = transform.usage_or_estimate(replies[0], self.model, self.first_messages)
             last = transform.usage_or_estimate(replies[1], self.model, self.laas_messages)
             usage = transform.add_usage(first, last)
+        estimated = any(reply.usage is None for reply in replies)
         return transform.to_model_response(
-            replies[-1], self.model, model_response, self.laas_messages, reading, usage
+            replies[-1], self.model, model_response, self.laas_messages, reading, usage, estimated
         )
 
     def _unusable(self, problem: str) -> Exception:
