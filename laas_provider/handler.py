@@ -27,6 +27,7 @@ from .settings import (
     check_client_keys,
     client_keys,
     resolve,
+    switched_on,
 )
 
 log = logging.getLogger("laas_provider")
@@ -81,10 +82,6 @@ _configure_logging()
 redact.install()
 
 
-def _switched_on(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
-
-
 def _answer_id(payload: Any) -> Any:
     return payload.get("id") if isinstance(payload, dict) else None
 
@@ -127,7 +124,7 @@ class _Call:
         for name, value in zip(SECRET_NAMES, self.settings.secrets(), strict=True):
             (redact.remember_client if name in sent else redact.remember)(value)
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
-        emulation = _switched_on(flat.get("tool_emulation"))
+        emulation = switched_on(flat.get("tool_emulation"))
         try:
             # drop_params on a model without emulation drops the tools, as for other params.
             asked = flat if emulation or not drop else transform.without_tools(flat)
