@@ -247,14 +247,15 @@ class LaaSProvider(CustomLLM):
         logger_fn=None,
         headers=None,
         timeout=None,
-        client_=None,
+        client=None,
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [self._post(call, call.request_kwargs(asynchronous=False))]
+        replies = [self._post(call, call.request_kwargs(asynchronous=False), client)]
         reading = call.check(replies[0])
         if reading.problems:
-            replies.append(self._post(call, call.repair(replies[0], reading, asynchronous=False)))
+            repair = call.repair(replies[0], reading, asynchronous=False)
+            replies.append(self._post(call, repair, client))
             reading = call.check(replies[1])
         return call.result(replies, reading, model_response)
 
@@ -275,31 +276,36 @@ class LaaSProvider(CustomLLM):
         logger_fn=None,
         headers=None,
         timeout=None,
-        client_=None,
+        client=None,
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [await self._apost(call, call.request_kwargs())]
+        replies = [await self._apost(call, call.request_kwargs(), client)]
         reading = call.check(replies[0])
         if reading.problems:  # at most one repair call: a request costs at most 2 LaaS calls
-            replies.append(await self._apost(call, call.repair(replies[0], reading)))
+            replies.append(await self._apost(call, call.repair(replies[0], reading), client))
             reading = call.check(replies[1])
         return call.result(replies, reading, model_response)
 
+    # A caller's own httpx client (litellm's `client=`) is used as given; anything else
+    # LiteLLM may pass there (an OpenAI SDK client) is not ours to use: the pool serves.
+
     @staticmethod
-    def _post(call: _Call, request: dict[str, Any]) -> transform.Reply:
+    def _post(call: _Call, request: dict[str, Any], own: Any = None) -> transform.Reply:
+        http = own if isinstance(own, httpx.Client) else client.sync_client()
         started = time.perf_counter()
         try:
-            response = client.sync_client().post(call.settings.chat_url, **request)
+            response = http.post(call.settings.chat_url, **request)
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
         return call.reply(response, started)
 
     @staticmethod
-    async def _apost(call: _Call, request: dict[str, Any]) -> transform.Reply:
+    async def _apost(call: _Call, request: dict[str, Any], own: Any = None) -> transform.Reply:
+        http = own if isinstance(own, httpx.AsyncClient) else client.async_client()
         started = time.perf_counter()
         try:
-            response = await client.async_client().post(call.settings.chat_url, **request)
+            response = await http.post(call.settings.chat_url, **request)
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
         return call.reply(response, started)
