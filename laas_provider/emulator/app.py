@@ -1,4 +1,4 @@
-"""A local LaaS that follows docs/laas-api.md: auth headers, presets, params, error shapes.
+"""A local LaaS that follows the LaaS API as docs/assumptions.md describes it: auth headers, presets, params, error shapes.
 
 Answers are deterministic and say what arrived (roles, filled-in system prompt, params), so
 end-to-end tests can assert on them. ``/_emulator/*`` endpoints let tests queue faults and
