@@ -1,7 +1,8 @@
 """docs/clients.md's recipes, run as written against the shipped config.yaml on the
 emulator (only the address and key are swapped for the test proxy's): the OpenAI SDK,
-the Anthropic SDK, the OpenAI Agents SDK, LangChain and curl. Claude Code cannot be
-installed here: the requests it makes are replayed instead."""
+the Anthropic SDK, the OpenAI Agents SDK, LangChain and curl. The coding agents' recipes
+(Claude Code, Codex CLI, aider) are run by test_coding_agents.py; the requests Claude Code
+makes are also replayed here, without the CLI."""
 
 from __future__ import annotations
 
@@ -125,15 +126,18 @@ def test_claude_code_auth_token_works_like_an_api_key(shipped_proxy, emulator):
     assert message.content[0].text.startswith("[laas-emulator] preset=claude-3.5-sonnet")
 
 
-def test_extended_thinking_is_refused_by_litellm_before_laas(shipped_proxy, emulator):
+def test_extended_thinking_is_dropped_for_laas_models(shipped_proxy, emulator):
+    # Claude Code sends `thinking` on every request; LaaS has no such feature, and LiteLLM
+    # would refuse it for a custom provider: the guard drops it (and logs that it did).
     claude = anthropic.Anthropic(
         base_url=shipped_proxy.url, api_key=shipped_proxy.master_key, max_retries=0
     )
-    with pytest.raises(anthropic.BadRequestError, match="thinking"):
-        claude.messages.create(
+    for thinking in ({"type": "enabled", "budget_tokens": 1024}, {"type": "adaptive"}):
+        message = claude.messages.create(
             model="claude-3.5-sonnet",
             max_tokens=2048,
-            thinking={"type": "enabled", "budget_tokens": 1024},
+            thinking=thinking,
             messages=[{"role": "user", "content": "Hi"}],
         )
-    assert emulator.received() == []
+        assert message.content[0].text.startswith("[laas-emulator] preset=claude-3.5-sonnet")
+    assert [set(body) & {"thinking", "budget_tokens"} for body in emulator.received()] == [set()] * 2

@@ -8,14 +8,15 @@ text answers the agent's turns in order (a call of the agent's own file tool, th
 answer), while the agent's side calls get the emulator's usual answers. The test checks the
 file on disk, the exit status, and what the agent sent (what docs/clients.md reports).
 
-The commands and environments are the recipes of docs/clients.md, word for word
-(``test_clients_doc.py`` checks the doc quotes them).
+Each agent runs its recipe from docs/clients.md, word for word (a ``sh`` block run by bash;
+only the proxy's address and key are swapped for the test proxy's).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = "claude-4-sonnet"  # a model of the shipped config.yaml (tool_emulation on)
 SMALL_MODEL = "claude-3.5-sonnet"
 RUN_SECONDS = 180
+DOC = (ROOT / "docs" / "clients.md").read_text()
+RECIPES = re.findall(r"```sh\n(.*?)```", DOC, re.S)
 MID_SYSTEM_MARKS = (MID_SYSTEM_LEAD, "originally a mid-conversation system")
 
 
@@ -101,27 +104,28 @@ def run(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
     return done
 
 
-def base_env(home: Path) -> dict[str, str]:
-    """A clean environment: PATH, and a HOME of its own (no user config, no credentials)."""
-    return {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8", "TERM": "dumb"}
+def base_env(home: Path, bin_dir: Path) -> dict[str, str]:
+    """A clean environment: the CLI on PATH, and a HOME of its own (no user config, no
+    credentials), as a new user's shell would have."""
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    return {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", "TERM": "dumb",
+            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+
+
+def recipe(command: str, proxy: Proxy) -> str:
+    """The docs/clients.md recipe that runs ``command``, pointed at the test proxy."""
+    (block,) = [b for b in RECIPES if f"\n{command}" in b]
+    return block.replace("http://127.0.0.1:4000", proxy.url).replace(
+        "sk-laas-local", proxy.master_key
+    )
+
+
+def run_recipe(command: str, proxy: Proxy, bin_dir: Path, work: Path, home: Path):
+    return run(["bash", "-euc", recipe(command, proxy)], base_env(home, bin_dir), work)
 
 
 # --- Claude Code ----------------------------------------------------------------------------
-
-
-def claude_code_env(proxy: Proxy, home: Path) -> dict[str, str]:
-    return {
-        **base_env(home),
-        "ANTHROPIC_BASE_URL": proxy.url,
-        "ANTHROPIC_AUTH_TOKEN": proxy.master_key,
-        "ANTHROPIC_MODEL": MODEL,
-        "ANTHROPIC_DEFAULT_SONNET_MODEL": MODEL,
-        "ANTHROPIC_DEFAULT_OPUS_MODEL": MODEL,
-        "ANTHROPIC_DEFAULT_HAIKU_MODEL": SMALL_MODEL,
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_TELEMETRY": "1",
-        "DISABLE_AUTOUPDATER": "1",
-    }
 
 
 def test_claude_code_creates_a_file_through_its_write_tool(
@@ -134,11 +138,8 @@ def test_claude_code_creates_a_file_through_its_write_tool(
         calls("Write", {"file_path": str(work / "hello.txt"), "content": "hi"}),
         final("Created hello.txt containing hi."),
     ])  # fmt: skip
-    claude = agents / "npm" / "node_modules" / ".bin" / "claude"
-    done = run(
-        [str(claude), "-p", task, "--permission-mode", "acceptEdits"],
-        claude_code_env(shipped_proxy, home), work,
-    )  # fmt: skip
+    done = run_recipe("claude -p", shipped_proxy, agents / "npm" / "node_modules" / ".bin",
+                      work, home)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert (work / "hello.txt").read_text() == "hi"
     assert "Created hello.txt containing hi." in done.stdout
@@ -159,25 +160,6 @@ def test_claude_code_creates_a_file_through_its_write_tool(
 
 # --- Codex CLI ------------------------------------------------------------------------------
 
-CODEX_CONFIG = """\
-model = "{model}"
-model_provider = "laas"
-
-[model_providers.laas]
-name = "LaaS through LiteLLM"
-base_url = "{base_url}/v1"
-env_key = "LAAS_PROXY_KEY"
-wire_api = "responses"
-"""
-
-
-def codex_env(proxy: Proxy, home: Path) -> dict[str, str]:
-    codex_home = home / ".codex"
-    codex_home.mkdir(parents=True, exist_ok=True)
-    config = CODEX_CONFIG.format(model=MODEL, base_url=proxy.url)
-    (codex_home / "config.toml").write_text(config)
-    return {**base_env(home), "CODEX_HOME": str(codex_home), "LAAS_PROXY_KEY": proxy.master_key}
-
 
 def test_codex_creates_a_file_through_its_shell_tool(agents, shipped_proxy, emulator, tmp_path):
     work, home = tmp_path / "work", tmp_path / "home"
@@ -187,11 +169,8 @@ def test_codex_creates_a_file_through_its_shell_tool(agents, shipped_proxy, emul
         calls("exec_command", {"cmd": "printf hi > hello.txt", "workdir": str(work)}),
         final("Created hello.txt containing hi."),
     ])  # fmt: skip
-    codex = agents / "npm" / "node_modules" / ".bin" / "codex"
-    done = run(
-        [str(codex), "exec", "--skip-git-repo-check", "--sandbox", "workspace-write", task],
-        codex_env(shipped_proxy, home), work,
-    )  # fmt: skip
+    done = run_recipe("codex exec", shipped_proxy, agents / "npm" / "node_modules" / ".bin",
+                      work, home)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert (work / "hello.txt").read_text() == "hi"
     assert "Created hello.txt containing hi." in done.stdout
@@ -205,40 +184,12 @@ def test_codex_creates_a_file_through_its_shell_tool(agents, shipped_proxy, emul
 # --- aider ----------------------------------------------------------------------------------
 
 
-# aider fetches LiteLLM's price list from GitHub for a model it does not know, unless the
-# model is described in .aider.model.metadata.json (read from HOME, the repo, the cwd).
-AIDER_METADATA = {
-    f"openai/{MODEL}": {
-        "max_input_tokens": 200000,
-        "max_output_tokens": 64000,
-        "input_cost_per_token": 0.000003,
-        "output_cost_per_token": 0.000015,
-        "litellm_provider": "openai",
-        "mode": "chat",
-    }
-}
-
-
-def aider_env(proxy: Proxy, home: Path) -> dict[str, str]:
-    (home / ".aider.model.metadata.json").write_text(json.dumps(AIDER_METADATA, indent=2))
-    return {
-        **base_env(home),
-        "OPENAI_API_BASE": f"{proxy.url}/v1",
-        "OPENAI_API_KEY": proxy.master_key,
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # aider's litellm: no price-map download
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-
-
 def test_aider_edits_a_file_in_a_git_repo_through_chat_completions(
     agents, shipped_proxy, emulator, tmp_path
 ):
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir(), home.mkdir()
-    env = aider_env(shipped_proxy, home)
+    env = base_env(home, agents / "aider" / "bin")
     (work / "hello.txt").write_text("hello\n")
     for argv in (
         ["git", "init", "-q"],
@@ -248,16 +199,7 @@ def test_aider_edits_a_file_in_a_git_repo_through_chat_completions(
         subprocess.run(argv, cwd=work, env=env, check=True)
     task = "Change hello.txt so that it says hi"
     script(emulator, MODEL, task, ["hello.txt\n```\nhi\n```\n"])
-    aider = agents / "aider" / "bin" / "aider"
-    done = run(
-        [
-            str(aider), "--model", f"openai/{MODEL}", "--edit-format", "whole",
-            "--yes-always", "--no-auto-commits", "--no-gitignore", "--no-check-update",
-            "--no-show-release-notes", "--analytics-disable",
-            "--no-pretty", "--message", task, "hello.txt",
-        ],
-        env, work,
-    )  # fmt: skip
+    done = run_recipe("aider --model", shipped_proxy, agents / "aider" / "bin", work, home)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (work / "hello.txt").read_text() == "hi\n"
     sent = conversation(emulator, task)
