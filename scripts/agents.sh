@@ -11,6 +11,9 @@ set -euo pipefail
 CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.197}"
 CODEX_VERSION="${CODEX_VERSION:-0.171.0}"
 AIDER_VERSION="${AIDER_VERSION:-0.86.2}"
+for tool in npm node python3 git; do
+  command -v "$tool" >/dev/null || { echo "agents: $tool is needed (Node.js >= 18, Python 3, git)" >&2; exit 1; }
+done
 cache="${LAAS_AGENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/laas-provider/agents}"
 mkdir -p "$cache"
 exec 9>"$cache/.lock" && flock 9 # one installer at a time (parallel test sessions)
