@@ -13,7 +13,9 @@ handler runs, and crashes on some malformed shapes — ``"content": 5`` became a
 that code (docs/errors.md lists where each case used to fail).
 
 Only requests for models served by this package are checked, so other providers behind the
-same proxy keep LiteLLM's own behaviour. The hook also cleans the error body of any failure
+same proxy keep LiteLLM's own behaviour. For those models it also drops what agents send by
+default for features LaaS has not (``DROPPED``: Claude Code's ``thinking``), with a log
+line, instead of letting LiteLLM refuse the request. The hook also cleans the error body of any failure
 on a LaaS model: no traceback, no file path.
 """
 
