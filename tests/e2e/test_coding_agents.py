@@ -33,7 +33,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "claude-4-sonnet"  # a model of the shipped config.yaml (tool_emulation on)
-SMALL_MODEL = "claude-3.5-sonnet"
 RUN_SECONDS = 180
 DOC = (ROOT / "docs" / "clients.md").read_text()
 RECIPES = re.findall(r"```sh\n(.*?)```", DOC, re.S)
