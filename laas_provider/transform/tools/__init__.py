@@ -16,10 +16,10 @@ from .validate import check_calls, schema_errors, validator
 
 __all__ = [
     "TOOL_RESULT",
+    "History",
     "OutputSchema",
     "Plan",
     "Reading",
-    "History",
     "Tool",
     "calls_as_text",
     "check_calls",

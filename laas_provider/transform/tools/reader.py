@@ -25,6 +25,7 @@ from .scan import Decoder, Span, jsonish, spans
 from .shapes import Found, RawCall, markup, recognise, strip_namespace, without_think
 from .validate import check_calls, choice_unmet, schema_errors
 
+CALL_FIELDS = ("tool_calls", "tool_call", "function_call", "functionCall")
 ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _FENCE_OPEN = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?")
 # An answer that starts with one of these is an attempt at the protocol.
@@ -82,30 +83,26 @@ def survey(text: str, tools: Mapping[str, Any]) -> Survey:
         return _survey_markup(marked, tools, decoder)
     whole = _unfenced(body.strip())
     result = Survey()
-    if whole and whole[0] not in "{[":  # a JSON string, number or literal (a schema's answer)
-        try:
-            result.value, result.exact = orjson.loads(whole), whole
-            return result
-        except orjson.JSONDecodeError:
-            pass
+    try:  # the whole answer as strict JSON: the common case, at C speed whatever its size
+        value = orjson.loads(whole)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        return _whole(result, value, whole, tools)
     found = spans(whole)
     if found and found[0].start == 0 and found[0].end == len(whole) and found[0].closed:
         decoded = decoder.decode(whole, found[0].depth)
         if decoded is not None:
             value, repaired = decoded
-            result.value, result.exact = value, compact(value) if repaired else whole
-            said = recognise(value, tools)
-            if said is not None:
-                result.calls, result.content, result.final = said.calls, said.content, said.final
-            return result
+            return _whole(result, value, compact(value) if repaired else whole, tools)
     prose: list[str] = []
     pos = 0
-    for span in _top_spans(found):
+    for span, inside in _top_spans(found):
         if not span.closed:
             if span.start == 0 or not whole[: span.start].strip():
                 result.problem = "the answer was cut off before its JSON ended"
             break
-        value, used = _decode_span(whole, span, found, decoder)
+        value, used = _decode_span(whole, span, inside, decoder)
         if value is None:
             continue
         if result.exact is None:
@@ -118,31 +115,55 @@ def survey(text: str, tools: Mapping[str, Any]) -> Survey:
     if result.calls:
         prose.append(whole[pos:])
         result.content = _tidy("".join(prose))
-    elif result.exact is None and result.problem is None and found and found[0].start == 0:
-        if _PROTOCOL_KEYS.match(whole):
-            result.problem = "the answer starts like the JSON protocol but is not valid JSON"
+    elif result.exact is None and result.problem is None and _PROTOCOL_KEYS.match(whole):
+        result.problem = "the answer starts like the JSON protocol but is not valid JSON"
     return result
 
 
-def _top_spans(found: list[Span]) -> list[Span]:
-    return [s for s in found if s.level == 0]
+def _whole(result: Survey, value: Any, exact: str, tools: Mapping[str, Any]) -> Survey:
+    """The whole answer is one JSON value: calls, a final answer, or other JSON."""
+    result.value, result.exact = value, exact
+    said = recognise(value, tools)
+    if said is not None:
+        result.calls, result.content, result.final = said.calls, said.content, said.final
+    elif isinstance(value, dict) and any(k in value for k in CALL_FIELDS):
+        result.problem = "the answer's " + "/".join(k for k in CALL_FIELDS if k in value)
+        result.problem += " could not be read as tool calls"
+    return result
+
+
+def _top_spans(found: list[Span]) -> list[tuple[Span, list[Span]]]:
+    """The top-level spans, each with the spans inside it (``found`` is in start order)."""
+    out: list[tuple[Span, list[Span]]] = []
+    for span in found:
+        if span.level == 0:
+            out.append((span, []))
+        elif out:
+            out[-1][1].append(span)
+    return out
 
 
 def _decode_span(
-    text: str, span: Span, found: list[Span], decoder: Decoder
+    text: str, span: Span, inside: list[Span], decoder: Decoder
 ) -> tuple[Any, str | None]:
-    """A span's value and its text; a span that is not JSON is tried through its inner
-    spans (``[see {"a": 1}]``), the budget keeping it linear."""
+    """A span's value and its text; a span that is not JSON is tried through the spans
+    inside it (``[see {"a": 1}]``), each span at most once."""
     fragment = text[span.start : span.end]
     decoded = decoder.decode(fragment, span.depth)
     if decoded is not None:
         value, repaired = decoded
         return value, compact(value) if repaired else fragment
-    for inner in found:
-        if inner.level == span.level + 1 and span.start < inner.start and inner.end <= span.end:
-            value, used = _decode_span(text, inner, found, decoder)
-            if value is not None:
-                return value, used
+    at = 0
+    while at < len(inside):
+        child = inside[at]
+        nested = []
+        at += 1
+        while at < len(inside) and inside[at].start < child.end:
+            nested.append(inside[at])
+            at += 1
+        value, used = _decode_span(text, child, nested, decoder)
+        if value is not None:
+            return value, used
     return None, None
 
 
@@ -158,11 +179,11 @@ def _survey_markup(marked: Any, tools: Mapping[str, Any], decoder: Decoder) -> S
         fragment = _unfenced(fragment.strip())
         located = spans(fragment)
         said: Found | None = None
-        for span in _top_spans(located):
+        for span, inside in _top_spans(located):
             if not span.closed:
                 result.problem = "a tool call was cut off before its JSON ended"
                 break
-            value, _ = _decode_span(fragment, span, located, decoder)
+            value, _ = _decode_span(fragment, span, inside, decoder)
             said = recognise(value, tools) if value is not None else None
             if said is not None and said.calls:
                 result.calls += said.calls
@@ -188,9 +209,11 @@ def _arguments(raw: RawCall, tool: Any) -> Any:
     if arguments is None:
         return "{}"
     if isinstance(arguments, str):
-        decoded = Decoder(len(arguments)).decode(arguments.strip(), 1) if jsonish(
-            arguments.strip()
-        ) else None
+        decoded = (
+            Decoder(len(arguments)).decode(arguments.strip(), 1)
+            if jsonish(arguments.strip())
+            else None
+        )
         if decoded is not None and isinstance(decoded[0], dict):
             return compact(decoded[0])
         if len(properties) == 1 and not arguments.lstrip().startswith(("{", "[")):
@@ -316,10 +339,10 @@ def find_json(text: str, kinds: tuple[type, ...] = (dict,)) -> tuple[Any, str] |
         decoded = decoder.decode(body, located[0].depth) if located[0].closed else None
         if decoded is not None and isinstance(decoded[0], kinds):
             return decoded[0], compact(decoded[0]) if decoded[1] else body
-    for span in _top_spans(located):
+    for span, inside in _top_spans(located):
         if not span.closed:
             break
-        value, used = _decode_span(body, span, located, decoder)
+        value, used = _decode_span(body, span, inside, decoder)
         if value is not None and isinstance(value, kinds) and used is not None:
             return value, used
     return None

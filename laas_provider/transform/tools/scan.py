@@ -22,17 +22,20 @@ import json_repair
 import orjson
 
 MAX_DEPTH = 64  # deeper spans are not decoded leniently (orjson alone refuses > 1024)
+MAX_TOKENS = 10_000  # brackets and quotes read per text (~1 µs each)
 MAX_LEVEL = 2  # spans nested deeper than this are not recorded (only tried inside a failed span)
 LITERAL_MAX_CHARS = 32_000  # Python's parser: ~0.3 µs a character
 REPAIR_MAX_CHARS = 1_000  # json_repair: superlinear, ~20 µs a character on hostile text
 REPAIR_MAX_TRIES = 2  # json_repair calls per answer
+LITERAL_MAX_TRIES = 8  # Python-literal reads per answer (~20 µs each for a small span)
+MAX_ATTEMPTS = 256  # spans decoded per answer
 BUDGET_FACTOR = 3  # characters decoded per answer: at most this many times its length
 
 _TOKEN = re.compile(r'[{}\[\]"]')
 _STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)  # after an opening quote
 _CLOSER = {"}": "{", "]": "["}
 # What may follow an opener in JSON (or in the JSON-like text we repair).
-_JSONISH = re.compile(r"""[{\[]\s*(?:["'{\[\]}\-0-9]|true|false|null|True|False|None)""")
+_JSONISH = re.compile(r"""[{\[]\s*(?:["'{\[\]}\-0-9/#]|true|false|null|True|False|None)""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +50,31 @@ class Span:
 def spans(text: str) -> list[Span]:
     """The bracketed spans of ``text`` up to MAX_LEVEL, in order of their start, and the
     outermost unclosed one (an answer cut off) last. Strings are only read inside spans:
-    quotes in prose do not count."""
+    quotes in prose do not count. At most MAX_TOKENS brackets and quotes are read: the
+    rest of a longer text counts as unclosed."""
     found: list[Span] = []
     stack: list[list[Any]] = []  # [opener, start, deepest level reached inside]
-    pos, size = 0, len(text)
-    while True:
-        match = _TOKEN.search(text, pos)
-        if match is None:
+    skip_to, size = 0, len(text)
+    for count, match in enumerate(_TOKEN.finditer(text)):
+        at = match.start()
+        if at < skip_to:
+            continue
+        if count >= MAX_TOKENS:
+            if not stack:
+                stack.append(["{", at, 0])
             break
-        at, char = match.start(), match.group()
-        pos = at + 1
+        char = match.group()
         if char == '"':
             if stack:  # a JSON string: jump over it (an unterminated one runs to the end)
-                rest = _STRING_REST.match(text, pos)
-                pos = rest.end() if rest else size
+                rest = _STRING_REST.match(text, at + 1)
+                skip_to = rest.end() if rest else size
             continue
         if char in "{[":
             stack.append([char, at, len(stack)])
             continue
         if not stack or stack[-1][0] != _CLOSER[char]:
             continue  # a stray closer: ignored
-        opener, start, deepest = stack.pop()
+        _, start, deepest = stack.pop()
         level = len(stack)
         if stack:
             stack[-1][2] = max(stack[-1][2], deepest)
@@ -90,23 +97,28 @@ class Decoder:
     def __init__(self, size: int) -> None:
         self.budget = BUDGET_FACTOR * size + 4_096
         self.repairs = REPAIR_MAX_TRIES
+        self.literals = LITERAL_MAX_TRIES
+        self.attempts = MAX_ATTEMPTS
 
     def decode(self, fragment: str, depth: int) -> tuple[Any, bool] | None:
         """The value of ``fragment`` and whether it needed repair, or None."""
         self.budget -= len(fragment)
-        if self.budget < 0:
+        self.attempts -= 1
+        if self.budget < 0 or self.attempts < 0 or not jsonish(fragment):
             return None
         try:
             return orjson.loads(fragment), False
-        except orjson.JSONDecodeError:
-            pass
-        if depth > MAX_DEPTH or not jsonish(fragment):
+        except orjson.JSONDecodeError as exc:
+            message = str(exc)
+        if depth > MAX_DEPTH:
             return None
-        try:  # raw control characters (a newline typed inside a string) are fine here
-            return json.loads(fragment, strict=False), True
-        except (ValueError, RecursionError):
-            pass
-        if len(fragment) <= LITERAL_MAX_CHARS:
+        if "control character" in message:  # a newline or tab typed inside a string
+            try:
+                return _LENIENT.decode(fragment), True
+            except (ValueError, RecursionError):
+                pass
+        if len(fragment) <= LITERAL_MAX_CHARS and self.literals > 0:
+            self.literals -= 1
             value = python_literal(fragment)
             if value is not None:
                 return value, True
@@ -121,6 +133,9 @@ class Decoder:
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 return value, True
         return None
+
+
+_LENIENT = json.JSONDecoder(strict=False)
 
 
 _NAMES = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}

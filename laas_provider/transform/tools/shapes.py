@@ -82,8 +82,10 @@ def _looks_like_call(d: Mapping[str, Any], tools: Mapping[str, Any]) -> bool:
         return False
     if d.get("type") not in (None, "function", "tool_use", "tool_call", "function_call"):
         return False
-    return strip_namespace(name, tools) in tools or name == PARALLEL or any(
-        k in d for k in ARGUMENT_KEYS
+    return (
+        strip_namespace(name, tools) in tools
+        or name == PARALLEL
+        or any(k in d for k in ARGUMENT_KEYS)
     )
 
 
@@ -120,7 +122,7 @@ def recognise(value: Any, tools: Mapping[str, Any]) -> Found | None:
         return None
     content = value.get("content") if isinstance(value.get("content"), str) else None
     for key in ("tool_calls", "tool_call", "function_call", "functionCall", "functionCalls"):
-        if key in value and value[key]:
+        if value.get(key):
             calls = _calls_in(value[key], tools)
             if calls is not None:
                 return Found(calls, content)
@@ -137,9 +139,9 @@ def recognise(value: Any, tools: Mapping[str, Any]) -> Found | None:
         return Found([RawCall(value["action"], value["action_input"])])
     if value.get("type") == "tool_use" or _looks_like_call(value, tools):
         return Found(_call(value))
-    if content is not None and set(value) <= {"content", "role", "tool_calls"}:
-        if value.get("role", "assistant") == "assistant":
-            return Found(content=content, final=True)
+    only_content = set(value) <= {"content", "role", "tool_calls"}
+    if content is not None and only_content and value.get("role", "assistant") == "assistant":
+        return Found(content=content, final=True)
     return None
 
 
@@ -212,7 +214,9 @@ def markup(text: str) -> Markup | None:
         rest = text[start.end() :]
         for end in LLAMA_ENDS:
             rest = rest.replace(end, "")
-        return Markup(fragments=[p for p in rest.split(";") if p.strip()], outside=text[: start.start()])
+        return Markup(
+            fragments=[p for p in rest.split(";") if p.strip()], outside=text[: start.start()]
+        )
     if tag == MISTRAL_TAG:
         return _mistral(text, start.start())
     return _invokes(text, start.start())
@@ -245,7 +249,9 @@ def _mistral(text: str, at: int) -> Markup:
     for part in parts:
         if MISTRAL_ARGS in part:  # [TOOL_CALLS]name[ARGS]{...} (Mistral's newer tokenizers)
             name, _, arguments = part.partition(MISTRAL_ARGS)
-            found.fragments.append(f'{{"name": "{_escape(name.strip())}", "arguments": {arguments}}}')
+            found.fragments.append(
+                f'{{"name": "{_escape(name.strip())}", "arguments": {arguments}}}'
+            )
         else:
             found.fragments.append(part)
     return found
