@@ -10,6 +10,7 @@ conversation already used. Linear in the answer's size (see scan.py).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from collections.abc import Mapping
@@ -177,8 +178,13 @@ def _survey_markup(marked: Any, tools: Mapping[str, Any], decoder: Decoder) -> S
     result = Survey(calls=list(marked.calls), content=_tidy(marked.outside))
     for fragment in marked.fragments:
         fragment = _unfenced(fragment.strip())
-        located = spans(fragment)
         said: Found | None = None
+        with contextlib.suppress(orjson.JSONDecodeError):  # one good call per tag: common
+            said = recognise(orjson.loads(fragment), tools)
+        if said is not None and said.calls:
+            result.calls += said.calls
+            continue
+        located = spans(fragment)
         for span, inside in _top_spans(located):
             if not span.closed:
                 result.problem = "a tool call was cut off before its JSON ended"
