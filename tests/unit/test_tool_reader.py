@@ -122,10 +122,13 @@ HOSTILE = {
 
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_answers_are_read_without_error(text):
+    fmt = {"type": "json_schema", "json_schema": {"name": "n", "schema": {"type": "object"}}}
     for params in ({"tools": TOOLS}, {"tools": TOOLS, "tool_choice": "required"}):
         reading = read_answer(text, None, plan(params, True))
         assert reading.tool_calls == []
         assert reading.content == text or reading.problems
+    structured = read_answer(text, None, plan({"response_format": fmt}, False))
+    assert structured.problems or structured.content
 
 
 def test_the_scanner_records_a_bounded_number_of_levels():
@@ -152,3 +155,32 @@ def test_python_literals_refuse_anything_but_data():
     assert python_literal("{'a': __import__('os')}") is None
     assert python_literal("{1: 2}") is None
     assert python_literal("[" * 500 + "]" * 500) is None
+
+
+# --- the instruction's example call ---------------------------------------------------------
+
+
+def test_the_example_call_is_a_valid_call_of_an_offered_tool():
+    from laas_provider.transform.tools.validate import schema_errors
+
+    for params in (
+        {"tools": TOOLS},
+        {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "search"}}},
+    ):
+        p = plan(params, True)
+        lines = p.instruction().splitlines()
+        example = json.loads(
+            lines[lines.index(next(x for x in lines if x.startswith("To call tools"))) + 1]
+        )
+        (call,) = example["tool_calls"]
+        tool = p.tools[call["name"]]
+        assert schema_errors(tool.parameters, call["arguments"]) == []
+        assert call["name"] == (p.named or "get_weather")
+
+
+def test_without_a_simple_valid_example_the_generic_form_is_shown():
+    nested = {"type": "function", "function": {"name": "deep", "parameters": {
+        "type": "object", "required": ["a"],
+        "properties": {"a": {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}}}}}}  # fmt: skip
+    text = plan({"tools": [nested]}, True).instruction()
+    assert '{"tool_calls":[{"name":"<tool name>","arguments":{<arguments>}}]}' in text
