@@ -15,8 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import json_repair
 import orjson
@@ -38,8 +37,7 @@ _CLOSER = {"}": "{", "]": "["}
 _JSONISH = re.compile(r"""[{\[]\s*(?:["'{\[\]}\-0-9/#]|true|false|null|True|False|None)""")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):  # a tuple: ~3x cheaper to make than a frozen dataclass
     start: int
     end: int  # exclusive; the text's length when not closed
     level: int  # 0: not inside another span
