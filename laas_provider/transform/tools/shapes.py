@@ -175,6 +175,7 @@ LLAMA_ENDS = ("<|eom_id|>", "<|eot_id|>")
 MISTRAL_TAG = "[TOOL_CALLS]"
 MISTRAL_ARGS = "[ARGS]"
 _INVOKE = re.compile(r'<(?:\w+:)?invoke(?:\s+name="([^"]*)")?\s*>')
+_CALLS_END = re.compile(r"</(?:\w+:)?function_calls>")
 _PARAMETER = re.compile(r'<(?:\w+:)?parameter\s+name="([^"]*)"\s*>')
 _MARKUP_START = re.compile(
     r"<tool_call>|<\|python_tag\|>|\[TOOL_CALLS\]|<(?:\w+:)?function_calls>|<(?:\w+:)?invoke\b"
@@ -281,11 +282,10 @@ def _invokes(text: str, at: int) -> Markup:
             values = _parameters(body)
         found.calls.append(RawCall(name, values, strings=True))
         if end < 0:
-            break
+            return found
         pos = end + len("invoke>")
-    tail = text.rfind("function_calls>")
-    if tail >= 0:
-        found.outside += text[tail + len("function_calls>") :]
+    closing = _CALLS_END.search(text, pos)
+    found.outside += text[closing.end() if closing else pos :]
     return found
 
 
