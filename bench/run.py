@@ -18,7 +18,13 @@ sys.path.insert(0, str(ROOT))
 
 from importlib.metadata import version  # noqa: E402
 
-from bench import bench_bigpayload, bench_gc, plugin, proxy_compare  # noqa: E402
+from bench import (  # noqa: E402
+    bench_bigpayload,
+    bench_gc,
+    bench_tool_reader,
+    plugin,
+    proxy_compare,
+)
 
 
 def main() -> None:
@@ -40,6 +46,7 @@ def main() -> None:
         f"litellm {version('litellm')}; one run."
     )
     parts = [header, "", plugin.table(plugin.run(quick=args.quick))]
+    parts += ["", bench_tool_reader.run(quick=args.quick)]
     print("\n".join(parts), flush=True)
     rows = proxy_compare.run(args.latency_ms, quick=args.quick, gc_freeze=not args.default_gc)
     parts += ["", proxy_compare.table(rows, args.latency_ms, not args.default_gc)]

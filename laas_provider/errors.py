@@ -147,6 +147,19 @@ def from_transport(exc: httpx.TransportError, model: str, timeout: float) -> Exc
     )
 
 
+def protocol_broken(problem: str, model: str) -> Exception:
+    """A 502 the router does not retry on the same deployment (``num_retries=0`` on the
+    exception wins over router_settings.num_retries) but still falls back on: a model that
+    broke the tool/JSON protocol after the repair call would break it again, and each
+    retry costs two more billed LaaS calls."""
+    return litellm.BadGatewayError(
+        message=f"LaaS sent an unusable answer: {problem}",
+        model=model,
+        llm_provider=PROVIDER,
+        num_retries=0,
+    )
+
+
 def bad_answer(problem: str, model: str) -> Exception:
     """A 2xx answer we cannot use (not JSON, no ``choices``): an upstream fault, retryable."""
     return litellm.BadGatewayError(

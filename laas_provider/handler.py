@@ -89,7 +89,9 @@ def _answer_id(payload: Any) -> Any:
 class _Call:
     """One request, prepared: settings resolved and the body built (or a 4xx raised)."""
 
-    __slots__ = ("body", "fields", "first_messages", "laas_messages", "model", "plan", "settings")
+    __slots__ = (
+        "body", "fields", "first_messages", "history", "laas_messages", "model", "plan", "settings"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -139,7 +141,11 @@ class _Call:
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
         self.laas_messages = self.first_messages = body["messages"]
-        self.fields = body if self.plan.active else None  # kept for a repair call only
+        # The tool history: a protocol answer is unwrapped even when no tools are offered
+        # (an agent's closing turn), and call ids are never reused.
+        self.history = transform.tool_history(messages)
+        repairable = self.plan.active or self.history.active
+        self.fields = body if repairable else None  # kept for a repair call only
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
         # Big data URLs are not copied into it: they are written in slices when sent (body.py).
         self.body = JsonBody(body)
@@ -185,18 +191,18 @@ class _Call:
 
     def check(self, reply: transform.Reply) -> transform.Reading:
         """What the answer says under this request's plan (tool calls, JSON, or text)."""
-        return transform.read_answer(reply.text, reply.native_calls, self.plan)
+        return transform.read_answer(reply.text, reply.native_calls, self.plan, self.history)
 
     def repair(
         self, reply: transform.Reply, reading: transform.Reading, asynchronous: bool = True
     ) -> dict[str, Any]:
         """The request for the one repair call: the answer and its problems appended."""
-        assert self.fields is not None  # problems only arise under an active plan
+        assert self.fields is not None  # problems only arise under a plan or a tool history
         log.info(
             "LaaS answer for %s broke the %s protocol (%d problems); one repair call",
             self.model, "tool" if self.plan.calls_allowed else "JSON", len(reading.problems),
         )  # fmt: skip
-        appended = transform.repair_request(reply.text, reading.problems)
+        appended = transform.repair_request(reply.text, reading.problems, self.plan)
         self.laas_messages = [*self.laas_messages, *appended]
         self.body = JsonBody({**self.fields, "messages": self.laas_messages})
         return self.request_kwargs(asynchronous)
@@ -208,9 +214,12 @@ class _Call:
         model_response: ModelResponse | None,
     ) -> ModelResponse:
         if reading.problems:
-            raise self._unusable(
-                "the model's answer broke the protocol again after one repair call: "
-                + "; ".join(reading.problems)
+            # Not retried on this deployment (2 LaaS calls are enough); the router still
+            # falls back to the next model.
+            problem = "the model's answer broke the protocol again after one repair call: "
+            raise errors.protocol_broken(
+                errors.scrub(problem + "; ".join(reading.problems), self.settings.secrets()),
+                self.model,
             )
         usage = None
         if len(replies) > 1:

@@ -14,7 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-PROTOCOL_START = "JSON mode is on."
+# The plugin's instruction starts so: with tools offered, or for a JSON schema alone.
+PROTOCOL_STARTS = ("You can call tools.", "JSON mode is on.")
 TOOL_RESULT = "Tool result"
 _MUST_CALL = re.compile(r'You must call the tool "([^"]+)"')
 _SCHEMA_LEAD = re.compile(r"JSON schema \((.*)\):$")
@@ -33,7 +34,7 @@ def protocol_of(messages: list[dict]) -> str | None:
     for message in messages:
         if message.get("role") == "system":
             text = _text(message.get("content"))
-            if text.startswith(PROTOCOL_START):
+            if text.startswith(PROTOCOL_STARTS):
                 return text
     return None
 

@@ -16,10 +16,11 @@ from .response import (
     usage_or_estimate,
 )
 from .stream import to_stream_chunks
-from .tools import Plan, Reading, plan, read_answer, repair_request
+from .tools import History, Plan, Reading, plan, read_answer, repair_request, tool_history
 
 __all__ = [
     "AnswerError",
+    "History",
     "Plan",
     "Reading",
     "Reply",
@@ -33,6 +34,7 @@ __all__ = [
     "to_laas_messages",
     "to_model_response",
     "to_stream_chunks",
+    "tool_history",
     "usage_or_estimate",
     "without_tools",
 ]

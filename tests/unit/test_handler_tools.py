@@ -173,3 +173,35 @@ async def test_usage_given_for_both_calls_of_a_repair_is_not_marked_estimated(la
     laas_api.post(CHAT).mock(side_effect=[answer(BAD, 10, 5), answer(GOOD, 30, 7)])
     reply = await litellm.acompletion(**tool_call())
     assert not estimated(reply)
+
+
+async def test_the_502_after_the_repair_tells_the_router_not_to_retry(laas_api):
+    laas_api.post(CHAT).mock(side_effect=[answer(BAD), answer(BAD)])
+    with pytest.raises(litellm.BadGatewayError) as caught:
+        await litellm.acompletion(**tool_call())
+    assert caught.value.num_retries == 0  # router_settings.num_retries does not apply
+
+
+HISTORY = [
+    {"role": "user", "content": "Weather?"},
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Seoul"}'}}]},
+    {"role": "tool", "tool_call_id": "call_1", "content": "Sunny"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"tools": TOOLS, "tool_choice": "none"}], ids=["no-tools", "none"]
+)
+async def test_a_closing_turn_after_a_tool_loop_is_unwrapped_or_repaired_to_text(laas_api, params):
+    route = laas_api.post(CHAT).mock(
+        side_effect=[answer('{"content": "Sunny in Seoul."}'), answer(GOOD), answer("Sunny.")]
+    )
+    kwargs = call(messages=HISTORY, tool_emulation=True, **params)
+    reply = await litellm.acompletion(**kwargs)
+    assert reply.choices[0].message.content == "Sunny in Seoul." and route.call_count == 1
+    # A call where none may be made: one repair call asking for plain text.
+    reply = await litellm.acompletion(**kwargs)
+    assert reply.choices[0].message.content == "Sunny." and route.call_count == 3
+    repair = json.loads(route.calls.last.request.content)["messages"][-1]["content"][0]["text"]
+    assert "no tool may be called" in repair and "plain text" in repair

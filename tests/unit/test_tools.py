@@ -40,20 +40,20 @@ def text_of(message: dict) -> str:
 
 def test_auto_instruction_lists_each_tool_and_allows_a_plain_answer():
     text = make().instruction()
-    assert text.startswith("JSON mode is on.")
+    assert text.startswith("You can call tools.")
     lines = text.splitlines()
     listed = [json.loads(line) for line in lines if line.startswith('{"name":')]
     assert [t["name"] for t in listed] == ["get_weather", "get_time"]
     assert listed[0]["description"] == "Current weather for a city"
     assert listed[0]["parameters"] == WEATHER["function"]["parameters"]
-    assert '{"content": "<your answer>"}' in text
+    assert "To answer without a tool, write your answer as plain text." in text
     assert "must call" not in text
 
 
 def test_required_instruction_demands_a_call():
     text = make(tool_choice="required").instruction()
     assert "You must call at least one tool" in text
-    assert '{"content"' not in text
+    assert "plain text" not in text
 
 
 def test_named_instruction_demands_that_tool():
@@ -79,7 +79,7 @@ def test_instruction_goes_after_the_clients_system_messages():
     body = build_body("h" * 64, messages, {"tools": TOOLS}, agent=make())
     roles = [m["role"] for m in body["messages"]]
     assert roles == ["system", "system", "system", "user"]
-    assert text_of(body["messages"][2]).startswith("JSON mode is on.")
+    assert text_of(body["messages"][2]).startswith("You can call tools.")
     assert "tools" not in body and "tool_choice" not in body
     assert "response_format" not in body  # see docs/tools.md: JSON mode is asked in words
 
@@ -345,8 +345,8 @@ def test_tools_and_a_schema_together_take_either_a_call_or_valid_json():
     fmt = {"type": "json_schema", "json_schema": {"name": "Person", "schema": PERSON}}
     both = plan({"tools": TOOLS, "response_format": fmt}, emulation=True)
     text = both.instruction()
-    assert "Tools you can call" in text and "JSON schema (Person)" in text
-    assert '{"content"' not in text
+    assert "You can call tools" in text and "JSON schema (Person)" in text
+    assert "plain text" not in text
     called = read_answer('{"tool_calls": [{"name": "get_time", "arguments": {}}]}', None, both)
     assert call_names(called) == ["get_time"] and called.problems == []
     answered = read_answer('{"name": "Ana", "age": 31}', None, both)

@@ -8,7 +8,7 @@ validation fails. The instruction text, the accepted answer shapes and their lim
 docs/tools.md.
 """
 
-from .history import calls_as_text, result_as_text
+from .history import History, calls_as_text, result_as_text, tool_history
 from .instruction import TOOL_RESULT, instruction, repair_request
 from .plan import OutputSchema, Plan, Tool, plan
 from .reader import Reading, find_json, read_answer
@@ -16,6 +16,7 @@ from .validate import check_calls, schema_errors, validator
 
 __all__ = [
     "TOOL_RESULT",
+    "History",
     "OutputSchema",
     "Plan",
     "Reading",
@@ -29,5 +30,6 @@ __all__ = [
     "repair_request",
     "result_as_text",
     "schema_errors",
+    "tool_history",
     "validator",
 ]

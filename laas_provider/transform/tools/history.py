@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ...errors import refuse
@@ -45,3 +46,33 @@ def result_as_text(name: str | None, call_id: str | None, text: str) -> str:
     """A tool's result as the user message that carries it back to the model."""
     about = ", ".join(x for x in (name, f"call {call_id}" if call_id else None) if x)
     return f"{TOOL_RESULT} ({about}):\n{text}" if about else f"{TOOL_RESULT}:\n{text}"
+
+
+@dataclass(frozen=True)
+class History:
+    """The conversation's tool history: whether it has any, and the call ids it used."""
+
+    active: bool = False
+    ids: frozenset[str] = frozenset()
+
+
+def tool_history(messages: Any) -> History:
+    """The tool calls and results in ``messages`` (already checked by to_laas_messages)."""
+    if not isinstance(messages, Sequence):
+        return History()
+    active = False
+    ids: set[str] = set()
+    for message in messages:
+        if not isinstance(message, Mapping):
+            continue
+        if message.get("role") in ("tool", "function"):
+            active = True
+            if isinstance(message.get("tool_call_id"), str):
+                ids.add(message["tool_call_id"])
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        if calls or (message.get("role") == "assistant" and message.get("function_call")):
+            active = True
+            for call in calls if isinstance(calls, Sequence) else ():
+                if isinstance(call, Mapping) and isinstance(call.get("id"), str):
+                    ids.add(call["id"])
+    return History(active, frozenset(ids))
