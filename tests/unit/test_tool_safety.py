@@ -404,3 +404,29 @@ def test_validation_work_is_bounded_whatever_schema_and_answer():
         "steps); answer with a smaller value"
     ]
     assert schema_errors(schema, {"a": [{"k3": 1}]}) == []
+
+
+# --- the request guard's coarse form, before LiteLLM copies the request ----------------------
+
+
+def test_the_guard_refuses_oversized_tools_before_litellm_reads_them():
+    from laas_provider.shape import check_chat_request
+
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+    many = [tool({"type": "object"}, f"t{i}") for i in range(MAX_TOOLS + 1)]
+    with pytest.raises(InputError) as caught:
+        check_chat_request({**body, "tools": many})
+    assert (caught.value.place, caught.value.problem) == (
+        "tools",
+        f"has {MAX_TOOLS + 1:,} tools; the limit is {MAX_TOOLS}",
+    )
+    with pytest.raises(InputError) as caught:
+        check_chat_request({**body, "tools": [tool(big_schema(2 * MAX_TOOLS_BYTES + 1))]})
+    assert caught.value.place == "tools"
+    assert f"the limit is {MAX_TOOLS_BYTES:,} bytes" in caught.value.problem
+    schema = big_schema(2 * MAX_SCHEMA_BYTES + 1)
+    fmt = {"type": "json_schema", "json_schema": {"name": "s", "schema": schema}}
+    with pytest.raises(InputError) as caught:
+        check_chat_request({**body, "response_format": fmt})
+    assert caught.value.place == "response_format.json_schema.schema"
+    check_chat_request({**body, "tools": claude_code_like_tools()})
