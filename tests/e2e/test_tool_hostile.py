@@ -20,6 +20,8 @@ import httpx
 import openai
 import pytest
 
+from laas_provider.transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
+
 HELD_BOUND_S = 0.25
 QUESTION = [{"role": "user", "content": "Fill in the tool call."}]
 REDOS = "^(a+)+$"
@@ -205,7 +207,7 @@ def test_huge_schema_is_refused(client, baseline):
     schema = {"type": "object", "properties": properties}  # ~2.5 MB
     outcomes, worst, bound = held(client, baseline, tools=[tool(schema)])
     # Refused by the request guard, before LiteLLM copies and logs the request.
-    assert_refused(outcomes, "tools", "the limit is 524,288 bytes")
+    assert_refused(outcomes, "tools", f"the limit is {MAX_TOOLS_BYTES:,} bytes")
     report(worst, bound)
 
 
@@ -213,7 +215,9 @@ def test_a_schema_just_over_its_limit_is_refused_by_the_handler(client, baseline
     properties = {f"p{i}": {"type": "string", "enum": ["x" * 20]} for i in range(4_000)}
     schema = {"type": "object", "properties": properties}  # ~170 KB
     outcomes, worst, bound = held(client, baseline, tools=[tool(schema)])
-    assert_refused(outcomes, "tools[0].function.parameters", "the limit is 131,072 bytes")
+    assert_refused(
+        outcomes, "tools[0].function.parameters", f"the limit is {MAX_SCHEMA_BYTES:,} bytes"
+    )
     report(worst, bound)
 
 
@@ -223,5 +227,5 @@ def test_a_thousand_tools_are_refused(client, baseline):
         for i in range(1000)
     ]
     outcomes, worst, bound = held(client, baseline, tools=tools)
-    assert_refused(outcomes, "tools", "the limit is 128")
+    assert_refused(outcomes, "tools", f"the limit is {MAX_TOOLS}")
     report(worst, bound)

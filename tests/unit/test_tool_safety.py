@@ -20,6 +20,7 @@ from laas_provider.transform.tools.limits import (
     MAX_SCHEMA_DEPTH,
     MAX_TOOLS,
     MAX_TOOLS_BYTES,
+    VALIDATION_SECONDS,
     VALIDATION_STEPS,
 )
 from laas_provider.transform.tools.schemas import CACHE, SAFE_REGISTRY, checked
@@ -401,7 +402,7 @@ def test_validation_work_is_bounded_whatever_schema_and_answer():
     problems = schema_errors(schema, {"a": [{"k499": 1}] * 2_000})
     assert problems == [
         f"the value is too costly to check against the schema (over {VALIDATION_STEPS:,} "
-        "steps); answer with a smaller value"
+        f"steps or {VALIDATION_SECONDS * 1000:.0f} ms); answer with a smaller value"
     ]
     assert schema_errors(schema, {"a": [{"k3": 1}]}) == []
 

@@ -86,6 +86,19 @@ class _Found:
 
 
 _NOTED = frozenset({*REF_KEYS, "$id", "id", "$schema", "pattern", "patternProperties"})
+_NOTED_TOO = _NOTED | {"unevaluatedProperties"}
+
+
+def _path_to(root: Any, target: Any) -> str:
+    """The place of ``target`` inside ``root`` (only on a refusal, so the walk stays lean)."""
+    stack: list[tuple[Any, tuple | None]] = [(root, None)]
+    while stack:
+        node, link = stack.pop()
+        if node is target:
+            return _place(link)
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend((v, (link, k)) for k, v in items if isinstance(v, dict | list))
+    return ""
 
 
 def _walk(schema: Mapping[str, Any], place: str, draft4: bool) -> _Found:
@@ -95,30 +108,30 @@ def _walk(schema: Mapping[str, Any], place: str, draft4: bool) -> _Found:
     can still be reached by a JSON pointer, so every one must stay inside the document.
     """
     found = _Found(refs=[])
-    stack: list[tuple[Any, int, tuple | None]] = [(schema, 1, None)]
+    stack: list[tuple[Any, int]] = [(schema, 1)]
     while stack:
-        node, depth, link = stack.pop()
+        node, depth = stack.pop()
         if depth > MAX_SCHEMA_DEPTH:
             raise refuse(place, f"is nested deeper than {MAX_SCHEMA_DEPTH} levels")
-        if isinstance(node, list):
-            stack.extend(
-                (item, depth + 1, (link, i))
-                for i, item in enumerate(node)
-                if isinstance(item, dict | list)
-            )
-            continue
-        for key, value in node.items():
-            if key in _NOTED:
-                _note(key, value, place, (link, key), draft4, found)
-            elif key == "unevaluatedProperties":
-                found.unevaluated = place + _place((link, key))
-            if isinstance(value, dict | list):
-                stack.append((value, depth + 1, (link, key)))
+        if isinstance(node, dict):
+            if not _NOTED_TOO.isdisjoint(node):
+                where = place + _path_to(schema, node)
+                for key in _NOTED_TOO.intersection(node):
+                    _note(key, node[key], f"{where}.{key}", draft4, found)
+            children = node.values()
+        else:
+            children = node
+        depth += 1
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth))
     return found
 
 
-def _note(key: str, value: Any, place: str, link: tuple, draft4: bool, found: _Found) -> None:
-    where = place + _place(link)
+def _note(key: str, value: Any, where: str, draft4: bool, found: _Found) -> None:
+    if key == "unevaluatedProperties":
+        found.unevaluated = where
+        return
     if key == "patternProperties" and isinstance(value, Mapping):
         found.pattern_properties = where
         for name in value:

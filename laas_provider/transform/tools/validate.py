@@ -11,7 +11,7 @@ import referencing.exceptions
 
 from ...errors import refuse
 from . import budget
-from .limits import MAX_ANSWER_DEPTH, VALIDATION_STEPS
+from .limits import MAX_ANSWER_DEPTH, VALIDATION_SECONDS, VALIDATION_STEPS
 from .schemas import checked
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def schema_errors(schema: Mapping[str, Any], value: Any) -> list[str]:
     except budget.OverBudget:
         return [
             f"the value is too costly to check against the schema (over {VALIDATION_STEPS:,} "
-            "steps); answer with a smaller value"
+            f"steps or {VALIDATION_SECONDS * 1000:.0f} ms); answer with a smaller value"
         ]
     except RecursionError:  # a recursive schema and a deep value; bounded above, kept as a net
         return ["the value is nested too deeply to be checked against the schema"]
