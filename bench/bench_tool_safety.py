@@ -125,11 +125,19 @@ def timed(step: Callable[[], object], repeat: int = 1) -> tuple[float, str]:
 
 
 def new_tools(tools, value=None) -> Callable[[], object]:
+    answer = None
+    if value is not None:
+        try:
+            answer = json.dumps({"tool_calls": [{"name": "t", "arguments": value}]})
+        except RecursionError:  # too deep for any JSON text: validate the value itself
+            answer = None
+
     def step():
         made = plan({"tools": tools}, emulation=True)
         if value is None:
             return []
-        answer = json.dumps({"tool_calls": [{"name": "t", "arguments": value}]})
+        if answer is None:
+            return schema_errors(tools[0]["function"]["parameters"], value)
         return read_answer(answer, None, made).problems
 
     return step
@@ -254,7 +262,6 @@ def main() -> None:
     sys.setrecursionlimit(1000)
     rows = run()
     print(table(rows, ordinary_us()))
-    _ = schema_errors  # the validation path read_answer takes
 
 
 if __name__ == "__main__":

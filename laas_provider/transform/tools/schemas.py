@@ -273,7 +273,8 @@ def _compile(schema: Any, place: str, size: int) -> Checked:
             "outside the linear-time engine)",
         )
     _meta_check(schema, place)
-    _references_resolve(schema, cls, found.refs, place)
+    if found.refs:
+        _references_resolve(schema, cls, found.refs, place)
     return Checked(_safe_class(cls)(schema, registry=SAFE_REGISTRY), size)
 
 
