@@ -18,7 +18,13 @@ sys.path.insert(0, str(ROOT))
 
 from importlib.metadata import version  # noqa: E402
 
-from bench import bench_bigpayload, bench_gc, plugin, proxy_compare  # noqa: E402
+from bench import (  # noqa: E402
+    bench_bigpayload,
+    bench_gc,
+    bench_tool_safety,
+    plugin,
+    proxy_compare,
+)
 
 
 def main() -> None:
@@ -41,6 +47,8 @@ def main() -> None:
     )
     parts = [header, "", plugin.table(plugin.run(quick=args.quick))]
     print("\n".join(parts), flush=True)
+    parts += ["", bench_tool_safety.report()]
+    print("\n" + parts[-1], flush=True)
     rows = proxy_compare.run(args.latency_ms, quick=args.quick, gc_freeze=not args.default_gc)
     parts += ["", proxy_compare.table(rows, args.latency_ms, not args.default_gc)]
     print("\n" + parts[-1])
