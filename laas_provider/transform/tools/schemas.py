@@ -41,10 +41,23 @@ def _no_retrieval(uri: str) -> referencing.Resource:
 SAFE_REGISTRY: referencing.Registry = referencing.Registry(retrieve=_no_retrieval)  # type: ignore[call-arg]
 
 
-@dataclass(frozen=True)
 class Checked:
-    validator: jsonschema.protocols.Validator
-    size: int  # compact JSON bytes
+    """A checked schema; its validator is built on first use (a request offers many tools and
+    the model calls one or two: building all 128 validators up front was a third of the cost)."""
+
+    __slots__ = ("_built", "_cls", "schema", "size")
+
+    def __init__(self, schema: Mapping[str, Any], cls: type, size: int) -> None:
+        self.schema = schema
+        self.size = size  # compact JSON bytes
+        self._cls = cls
+        self._built: jsonschema.protocols.Validator | None = None
+
+    @property
+    def validator(self) -> jsonschema.protocols.Validator:
+        if self._built is None:
+            self._built = self._cls(self.schema, registry=SAFE_REGISTRY)
+        return self._built
 
 
 def _place(link: tuple | None) -> str:
@@ -275,7 +288,7 @@ def _compile(schema: Any, place: str, size: int) -> Checked:
     _meta_check(schema, place)
     if found.refs:
         _references_resolve(schema, cls, found.refs, place)
-    return Checked(_safe_class(cls)(schema, registry=SAFE_REGISTRY), size)
+    return Checked(schema, _safe_class(cls), size)
 
 
 class _Cache:
