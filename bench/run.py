@@ -22,6 +22,7 @@ from bench import (  # noqa: E402
     bench_bigpayload,
     bench_gc,
     bench_tool_reader,
+    bench_tool_safety,
     plugin,
     proxy_compare,
 )
@@ -48,6 +49,8 @@ def main() -> None:
     parts = [header, "", plugin.table(plugin.run(quick=args.quick))]
     parts += ["", bench_tool_reader.run(quick=args.quick)]
     print("\n".join(parts), flush=True)
+    parts += ["", bench_tool_safety.report()]
+    print("\n" + parts[-1], flush=True)
     rows = proxy_compare.run(args.latency_ms, quick=args.quick, gc_freeze=not args.default_gc)
     parts += ["", proxy_compare.table(rows, args.latency_ms, not args.default_gc)]
     print("\n" + parts[-1])

@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from .errors import refuse
+from .transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _ROLE_LIST = ", ".join(sorted(ROLES))
@@ -150,6 +153,36 @@ def _tool_calls(calls: Any, place: str) -> None:
         _function(call.get("function"), f"{place}[{k}].function")
 
 
+def _json_size(value: Any, place: str) -> int:
+    try:
+        return len(orjson.dumps(value))
+    except orjson.JSONEncodeError:  # nested deeper than orjson's 255 levels
+        raise refuse(place, "is nested too deeply") from None
+    except TypeError:
+        return 0  # integers over 64 bits: left to the handler's exact check
+
+
+def bounded_tools(body: Mapping[str, Any], schema: Any = None, schema_place: str = "") -> None:
+    """The tool limits' coarse form, checked before LiteLLM copies and logs the request (a
+    2.5 MB schema cost 2.3 s of the proxy's event loop there); the handler checks them
+    exactly (transform/tools/plan.py). Raw JSON, so twice the handler's byte limits."""
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        if len(tools) > MAX_TOOLS:
+            raise refuse("tools", f"has {len(tools):,} tools; the limit is {MAX_TOOLS}")
+        size = _json_size(tools, "tools")
+        if size > 2 * MAX_TOOLS_BYTES:
+            raise refuse(
+                "tools", f"are {size:,} bytes of JSON; the limit is {MAX_TOOLS_BYTES:,} bytes"
+            )
+    if schema is not None:
+        size = _json_size(schema, schema_place)
+        if size > 2 * MAX_SCHEMA_BYTES:
+            raise refuse(
+                schema_place, f"is {size:,} bytes of JSON; the limit is {MAX_SCHEMA_BYTES:,} bytes"
+            )
+
+
 def _parameters(body: Mapping[str, Any]) -> None:
     """Top-level parameters LiteLLM reads (or copies) before the handler runs."""
     for name in _NUMBERS:
@@ -170,6 +203,9 @@ def _parameters(body: Mapping[str, Any]) -> None:
     fmt = body.get("response_format")
     if fmt is not None:
         _string(fmt.get("type"), "response_format.type")
+    spec = fmt.get("json_schema") if fmt is not None else None
+    schema = spec.get("schema") if isinstance(spec, Mapping) else None
+    bounded_tools(body, schema, "response_format.json_schema.schema")
     stop = body.get("stop")
     strings = isinstance(stop, list) and all(isinstance(s, str) for s in stop)
     if stop is not None and not isinstance(stop, str) and not strings:
@@ -216,10 +252,15 @@ def check_anthropic_request(body: Mapping[str, Any]) -> None:
     value = body.get("max_tokens")
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise refuse("max_tokens", f"must be an integer, not {_kind(value)}")
+    bounded_tools(body)
 
 
 def check_responses_request(body: Mapping[str, Any]) -> None:
     """``/v1/responses``: ``input`` a string or a list of items with content parts."""
+    text = body.get("text")
+    fmt = text.get("format") if isinstance(text, Mapping) else None
+    schema = fmt.get("schema") if isinstance(fmt, Mapping) else None
+    bounded_tools(body, schema, "text.format.schema")
     items = body.get("input")
     if items is None or isinstance(items, str):
         return

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...errors import refuse
 from .instruction import instruction
+from .limits import MAX_TOOLS, MAX_TOOLS_BYTES
 from .validate import checked_schema
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # OpenAI's rule for function names
@@ -59,7 +60,10 @@ def parse_tools(raw: Any) -> dict[str, Tool]:
         return {}
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
         raise refuse("tools", "must be a list of tools")
+    if len(raw) > MAX_TOOLS:
+        raise refuse("tools", f"has {len(raw):,} tools; the limit is {MAX_TOOLS}")
     tools: dict[str, Tool] = {}
+    total = 0  # compact JSON bytes of all names, descriptions and parameters
     for i, item in enumerate(raw):
         place = f"tools[{i}]"
         if not isinstance(item, Mapping):
@@ -82,11 +86,17 @@ def parse_tools(raw: Any) -> dict[str, Tool]:
         if not isinstance(description, str):
             raise refuse(f"{place}.function.description", "must be a string")
         parameters = function.get("parameters")
-        parameters = (
-            EMPTY_PARAMETERS
-            if parameters is None
-            else checked_schema(parameters, f"{place}.function.parameters", object_only=True)
-        )
+        total += len(name) + len(description.encode())
+        if parameters is None:
+            parameters = EMPTY_PARAMETERS
+        else:
+            total += checked_schema(parameters, f"{place}.function.parameters", object_only=True)
+        if total > MAX_TOOLS_BYTES:
+            raise refuse(
+                "tools",
+                f"are over {MAX_TOOLS_BYTES:,} bytes together (names, descriptions and "
+                f"parameters as compact JSON) by tools[{i}]; the limit is {MAX_TOOLS_BYTES:,}",
+            )
         tools[name] = Tool(name, description, parameters)
     return tools
 
@@ -126,7 +136,8 @@ def parse_response_format(raw: Any) -> OutputSchema | None:
     schema = spec.get("schema")
     if schema is None:
         schema = {}
-    return OutputSchema(name, checked_schema(schema, "response_format.json_schema.schema", False))
+    checked_schema(schema, "response_format.json_schema.schema", object_only=False)
+    return OutputSchema(name, schema)
 
 
 def plan(params: Mapping[str, Any], emulation: bool) -> Plan:

@@ -1,17 +1,18 @@
-"""Checking schemas and validating answers against them (pure)."""
+"""Checking schemas (schemas.py) and validating answers against them (pure)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import orjson
-from jsonschema.exceptions import SchemaError
+import referencing.exceptions
 
 from ...errors import refuse
+from . import budget
+from .limits import MAX_ANSWER_DEPTH, VALIDATION_SECONDS, VALIDATION_STEPS
+from .schemas import checked
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -19,47 +20,59 @@ if TYPE_CHECKING:
 MAX_ERRORS_SHOWN = 3
 
 
-@lru_cache(maxsize=256)
-def _compiled(canonical: bytes) -> jsonschema.protocols.Validator:
-    schema = json.loads(canonical)
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    cls.check_schema(schema)
-    return cls(schema)
-
-
 def validator(schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
     """A checked validator, cached by the schema's canonical JSON (agents resend the same
     tools on every turn, so each schema is checked and compiled once, not per request)."""
-    try:
-        canonical = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        canonical = json.dumps(schema, sort_keys=True, separators=(",", ":")).encode()
-    return _compiled(canonical)
+    return checked(schema, "schema").validator
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_ANSWER_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
 
 
 def schema_errors(schema: Mapping[str, Any], value: Any) -> list[str]:
+    """What is wrong with ``value`` under ``schema`` (at most MAX_ERRORS_SHOWN); never raises
+    for a hostile value: too deep to check is a problem like any other, for the repair call."""
+    if _too_deep(value):
+        return [f"the value is nested deeper than {MAX_ANSWER_DEPTH} levels"]
     problems = []
-    for error in validator(schema).iter_errors(value):
-        where = "/".join(str(p) for p in error.absolute_path)
-        problems.append(f"{where}: {error.message}" if where else error.message)
-        if len(problems) == MAX_ERRORS_SHOWN:
-            break
+    budget.start()
+    try:
+        for error in validator(schema).iter_errors(value):
+            where = "/".join(str(p) for p in error.absolute_path)
+            problems.append(f"{where}: {error.message}" if where else error.message)
+            if len(problems) == MAX_ERRORS_SHOWN:
+                break
+    except budget.OverBudget:
+        return [
+            f"the value is too costly to check against the schema (over {VALIDATION_STEPS:,} "
+            f"steps or {VALIDATION_SECONDS * 1000:.0f} ms); answer with a smaller value"
+        ]
+    except RecursionError:  # a recursive schema and a deep value; bounded above, kept as a net
+        return ["the value is nested too deeply to be checked against the schema"]
+    except referencing.exceptions.Unresolvable as exc:  # checked at request time; a net too
+        return [f"the schema's reference {exc!s:.80} does not resolve"]
     return problems
 
 
-def checked_schema(schema: Any, place: str, object_only: bool) -> Mapping[str, Any]:
+def checked_schema(schema: Any, place: str, object_only: bool) -> int:
+    """The size of ``schema`` (compact JSON bytes) if it is a JSON schema this proxy can safely
+    check answers against; a 400 naming ``place`` and the limit otherwise (schemas.py)."""
     if not isinstance(schema, Mapping):
         raise refuse(place, "must be a JSON schema object")
     kind = schema.get("type")
     if object_only and kind is not None and kind != "object":
         raise refuse(place, f"must be a JSON schema of type object, got type {kind!r}")
-    try:
-        validator(schema)
-    except SchemaError as exc:
-        raise refuse(place, f"is not a valid JSON schema: {exc.message}") from None
-    except (TypeError, ValueError) as exc:
-        raise refuse(place, f"is not a valid JSON schema: {exc}") from None
-    return schema
+    return checked(schema, place).size
 
 
 def choice_unmet(plan: Plan) -> str:
@@ -80,7 +93,7 @@ def check_calls(calls: list[dict[str, Any]], plan: Plan) -> list[str]:
             continue
         try:
             arguments = json.loads(call["function"]["arguments"])
-        except ValueError:
+        except (ValueError, RecursionError):
             problems.append(f"tool call {i} ({name}): arguments are not valid JSON")
             continue
         problems += [
