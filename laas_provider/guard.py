@@ -15,11 +15,15 @@ that code (docs/errors.md lists where each case used to fail).
 Only requests for models served by this package are checked, so other providers behind the
 same proxy keep LiteLLM's own behaviour. The hook also cleans the error body of any failure
 on a LaaS model: no traceback, no file path.
+
+A body that is not a JSON object fails inside LiteLLM's authentication, before any hook:
+loading this module also puts ``body_guard``'s check in front of the proxy's app.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,7 +32,7 @@ from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
-from . import shape
+from . import body_guard, shape
 from .errors import InputError
 
 # The proxy's call type for each front door -> the shape check for its body.
@@ -151,4 +155,12 @@ def _leaks(message: str) -> bool:
     return "Traceback" in message or ".py" in message
 
 
+def install_body_check() -> bool:
+    """``body_guard`` in front of the running proxy's app (nothing outside the proxy)."""
+    proxy = sys.modules.get("litellm.proxy.proxy_server")  # loaded: it is loading us
+    app = getattr(proxy, "app", None)
+    return app is not None and body_guard.install(app)
+
+
 request_guard = RequestGuard()
+install_body_check()
