@@ -13,7 +13,9 @@ handler runs, and crashes on some malformed shapes — ``"content": 5`` became a
 that code (docs/errors.md lists where each case used to fail).
 
 Only requests for models served by this package are checked, so other providers behind the
-same proxy keep LiteLLM's own behaviour. The hook also cleans the error body of any failure
+same proxy keep LiteLLM's own behaviour. For those models it also drops what agents send by
+default for features LaaS has not (``DROPPED``: Claude Code's ``thinking``), with a log
+line, instead of letting LiteLLM refuse the request. The hook also cleans the error body of any failure
 on a LaaS model: no traceback, no file path.
 
 A body that is not a JSON object fails inside LiteLLM's authentication, before any hook:
@@ -22,6 +24,7 @@ loading this module also puts ``body_guard``'s check in front of the proxy's app
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -35,6 +38,8 @@ from litellm.proxy._types import ProxyException
 from . import body_guard, shape
 from .errors import InputError
 
+log = logging.getLogger("laas_provider")
+
 # The proxy's call type for each front door -> the shape check for its body.
 CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "acompletion": shape.check_chat_request,  # /chat/completions (and batch records)
@@ -42,6 +47,13 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "anthropic_messages": shape.check_anthropic_request,  # /v1/messages
     "aresponses": shape.check_responses_request,  # /v1/responses
     "atext_completion": shape.check_text_completion_request,  # /v1/completions
+}
+# Request keys for features LaaS has not, which agents send by default and LiteLLM would
+# refuse for a custom provider (400 UnsupportedParamsError): dropped, with a log line.
+# Claude Code sends `thinking: {"type": "adaptive"}` on every request; the answer is the
+# same without it (LaaS returns no thinking blocks either way).
+DROPPED: dict[str, tuple[str, ...]] = {
+    "anthropic_messages": ("thinking",),
 }
 _TRACEBACK = re.compile(r"\s*Traceback \(most recent call last\):.*", re.DOTALL)
 # Words of an error message (one character class, so linear even on a huge message); a word
@@ -122,7 +134,14 @@ class RequestGuard(CustomLogger):
             check(data)
         except InputError as exc:
             raise refusal(exc) from None
-        return None
+        dropped = [key for key in DROPPED.get(str(call_type), ()) if data.get(key) is not None]
+        if not dropped:
+            return None
+        for key in dropped:
+            data.pop(key)
+        log.info("LaaS model %s: dropped %s (LaaS has no such feature)", data.get("model"),
+                 ", ".join(dropped))  # fmt: skip
+        return data
 
     async def async_post_call_failure_hook(
         self,

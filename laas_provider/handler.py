@@ -27,6 +27,7 @@ from .settings import (
     check_client_keys,
     client_keys,
     resolve,
+    switched_on,
 )
 
 log = logging.getLogger("laas_provider")
@@ -81,10 +82,6 @@ _configure_logging()
 redact.install()
 
 
-def _switched_on(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
-
-
 def _answer_id(payload: Any) -> Any:
     return payload.get("id") if isinstance(payload, dict) else None
 
@@ -92,7 +89,7 @@ def _answer_id(payload: Any) -> Any:
 class _Call:
     """One request, prepared: settings resolved and the body built (or a 4xx raised)."""
 
-    __slots__ = ("body", "fields", "laas_messages", "model", "plan", "settings")
+    __slots__ = ("body", "fields", "first_messages", "laas_messages", "model", "plan", "settings")
 
     def __init__(
         self,
@@ -127,7 +124,7 @@ class _Call:
         for name, value in zip(SECRET_NAMES, self.settings.secrets(), strict=True):
             (redact.remember_client if name in sent else redact.remember)(value)
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
-        emulation = _switched_on(flat.get("tool_emulation"))
+        emulation = switched_on(flat.get("tool_emulation"))
         try:
             # drop_params on a model without emulation drops the tools, as for other params.
             asked = flat if emulation or not drop else transform.without_tools(flat)
@@ -141,7 +138,7 @@ class _Call:
             )
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
-        self.laas_messages = body["messages"]
+        self.laas_messages = self.first_messages = body["messages"]
         self.fields = body if self.plan.active else None  # kept for a repair call only
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
         # Big data URLs are not copied into it: they are written in slices when sent (body.py).
@@ -217,11 +214,12 @@ class _Call:
             )
         usage = None
         if len(replies) > 1:
-            first = transform.usage_or_estimate(replies[0], self.model, self.laas_messages[:-2])
+            first = transform.usage_or_estimate(replies[0], self.model, self.first_messages)
             last = transform.usage_or_estimate(replies[1], self.model, self.laas_messages)
             usage = transform.add_usage(first, last)
+        estimated = any(reply.usage is None for reply in replies)
         return transform.to_model_response(
-            replies[-1], self.model, model_response, self.laas_messages, reading, usage
+            replies[-1], self.model, model_response, self.laas_messages, reading, usage, estimated
         )
 
     def _unusable(self, problem: str) -> Exception:
@@ -249,14 +247,15 @@ class LaaSProvider(CustomLLM):
         logger_fn=None,
         headers=None,
         timeout=None,
-        client_=None,
+        client=None,
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [self._post(call, call.request_kwargs(asynchronous=False))]
+        replies = [self._post(call, call.request_kwargs(asynchronous=False), client)]
         reading = call.check(replies[0])
         if reading.problems:
-            replies.append(self._post(call, call.repair(replies[0], reading, asynchronous=False)))
+            repair = call.repair(replies[0], reading, asynchronous=False)
+            replies.append(self._post(call, repair, client))
             reading = call.check(replies[1])
         return call.result(replies, reading, model_response)
 
@@ -277,31 +276,36 @@ class LaaSProvider(CustomLLM):
         logger_fn=None,
         headers=None,
         timeout=None,
-        client_=None,
+        client=None,
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [await self._apost(call, call.request_kwargs())]
+        replies = [await self._apost(call, call.request_kwargs(), client)]
         reading = call.check(replies[0])
         if reading.problems:  # at most one repair call: a request costs at most 2 LaaS calls
-            replies.append(await self._apost(call, call.repair(replies[0], reading)))
+            replies.append(await self._apost(call, call.repair(replies[0], reading), client))
             reading = call.check(replies[1])
         return call.result(replies, reading, model_response)
 
+    # A caller's own httpx client (litellm's `client=`) is used as given; anything else
+    # LiteLLM may pass there (an OpenAI SDK client) is not ours to use: the pool serves.
+
     @staticmethod
-    def _post(call: _Call, request: dict[str, Any]) -> transform.Reply:
+    def _post(call: _Call, request: dict[str, Any], own: Any = None) -> transform.Reply:
+        http = own if isinstance(own, httpx.Client) else client.sync_client()
         started = time.perf_counter()
         try:
-            response = client.sync_client().post(call.settings.chat_url, **request)
+            response = http.post(call.settings.chat_url, **request)
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
         return call.reply(response, started)
 
     @staticmethod
-    async def _apost(call: _Call, request: dict[str, Any]) -> transform.Reply:
+    async def _apost(call: _Call, request: dict[str, Any], own: Any = None) -> transform.Reply:
+        http = own if isinstance(own, httpx.AsyncClient) else client.async_client()
         started = time.perf_counter()
         try:
-            response = await client.async_client().post(call.settings.chat_url, **request)
+            response = await http.post(call.settings.chat_url, **request)
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
         return call.reply(response, started)

@@ -53,6 +53,18 @@ ENV = {
 }
 
 
+_TRUE = frozenset({"true", "1", "yes", "on"})
+
+
+def switched_on(value: Any) -> bool:
+    """A deployment's boolean switch, as YAML or an env-expanded string may spell it."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value == 1
+    return isinstance(value, str) and value.strip().lower() in _TRUE
+
+
 class SettingsError(ValueError):
     """A setting is missing or invalid; the message names it and never shows its value."""
 
@@ -112,7 +124,9 @@ def check_client_keys(
     sent = client_keys(litellm_params) & ADMIN_KEYS
     if not sent:
         return
-    allowed = CLIENT_PRESET_KEYS if optional_params.get("allow_client_preset") is True else set()
+    allowed = (
+        CLIENT_PRESET_KEYS if switched_on(optional_params.get("allow_client_preset")) else set()
+    )
     if "allow_client_preset" in sent:
         allowed = set()
     for key in sorted(sent - allowed):

@@ -233,9 +233,11 @@ def check_anthropic_request(body: Mapping[str, Any]) -> None:
         place = f"messages[{i}]"
         message = _object(message, place)
         role = message.get("role")
-        if role not in ("user", "assistant"):
+        # "system" mid-conversation: Claude Code's `mid-conversation-system` beta; the plugin
+        # carries it to LaaS as a marked user turn (transform/messages.py).
+        if role not in ("user", "assistant", "system"):
             shown = repr(role[:40]) if isinstance(role, str) else _kind(role)
-            raise refuse(f"{place}.role", f'must be "user" or "assistant", not {shown}')
+            raise refuse(f"{place}.role", f'must be "user", "assistant" or "system", not {shown}')
         _blocks(message.get("content"), f"{place}.content", ANTHROPIC_BLOCKS[role])
     if body.get("system") is not None:
         _blocks(body["system"], "system", ANTHROPIC_BLOCKS["system"])

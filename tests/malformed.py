@@ -255,9 +255,10 @@ OTHER_DOORS: list[tuple[str, str, dict[str, Any], str]] = [
         "messages[0].content[0].type",
     ),
     (
-        "anthropic role system",
+        # ("system" is let through: Claude Code's mid-conversation system turns.)
+        "anthropic role tool",
         "/v1/messages",
-        {"max_tokens": 9, "messages": [{"role": "system", "content": "x"}]},
+        {"max_tokens": 9, "messages": [{"role": "tool", "content": "x"}]},
         "messages[0].role",
     ),
     (

@@ -1,4 +1,4 @@
-"""A local LaaS that follows docs/laas-api.md: auth headers, presets, params, error shapes.
+"""A local LaaS that follows the LaaS API as docs/assumptions.md describes it: auth headers, presets, params, error shapes.
 
 Answers are deterministic and say what arrived (roles, filled-in system prompt, params), so
 end-to-end tests can assert on them. ``/_emulator/*`` endpoints let tests queue faults and
@@ -97,7 +97,7 @@ def answer(
         estimate_tokens(_text_of(m["content"])) for m in messages
     )
     message: dict[str, Any] = {"role": "assistant", "content": content}
-    scripted = state.scripted.get(preset.hash)
+    scripted = _script_for(state, preset.hash, messages)
     if scripted:
         message = {"role": "assistant", **scripted.popleft()}
     elif preset.agent:
@@ -121,6 +121,19 @@ def answer(
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+def _script_for(state: State, preset: str, messages: list[dict]) -> deque | None:
+    """The scripted queue that answers this call: the first non-empty one of the preset whose
+    match text occurs in the conversation (one queue per agent conversation), else the
+    preset's unmatched one."""
+    keyed = [(m, q) for (h, m), q in state.scripted.items() if h == preset and q and m]
+    if keyed:
+        text = "\n".join(_text_of(m["content"]) for m in messages)
+        for match, queue in keyed:
+            if match in text:
+                return queue
+    return state.scripted.get((preset, ""))
 
 
 def _next_fault(state: State, body: dict[str, Any], project: str | None) -> Fault | None:
@@ -235,8 +248,13 @@ def create_app(
     async def script(request: Request) -> Response:
         # {"preset": "agent", "answers": ["raw text", {"tool_calls": [...]}, ...]}: the
         # preset's next calls answer these, in order, instead of composing an answer.
+        # "match": "text": only calls whose messages hold that text take these answers (a
+        # multi-step agent conversation, while the agent's side calls are answered as usual).
         raw = await request.json()
-        queue = state.scripted.setdefault(preset_hash(raw["preset"]), deque())
+        match = raw.get("match") or ""
+        if not isinstance(match, str):
+            return error(400, "match must be a string")
+        queue = state.scripted.setdefault((preset_hash(raw["preset"]), match), deque())
         for item in raw["answers"]:
             queue.append({"content": item} if isinstance(item, str) else dict(item))
         return JSONResponse({"queued": len(queue)})

@@ -23,8 +23,9 @@ class State:
     connections: set[tuple[str, int]] = field(default_factory=set)
     latency: float = 0.0  # seconds added to every chat answer (LAAS_EMULATOR_LATENCY_MS)
     disconnected: int = 0
-    # Scripted answers per preset hash (POST /_emulator/script), used before anything else.
-    scripted: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
+    # Scripted answers per (preset hash, match text) (POST /_emulator/script), used before
+    # anything else; match "" answers any call of the preset.
+    scripted: dict[tuple[str, str], deque[dict[str, Any]]] = field(default_factory=dict)
     deviations: frozenset[str] = frozenset()  # see behaviour.py (emulator only)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     # More projects (code -> apiKey) accepted besides the first: one emulator can stand in

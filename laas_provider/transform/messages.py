@@ -12,13 +12,35 @@ from .tools import calls_as_text, result_as_text
 
 # OpenAI role -> LaaS role. `developer` is OpenAI's newer name for `system`.
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+# A system message after the conversation has started (Claude Code sends them, Codex sends
+# `developer` ones): LaaS appends messages after its preset's system prompt, and a model
+# behind it may not accept a system turn mid-way, so it goes in as a user turn at its place,
+# marked as the application's words, not the user's.
+MID_SYSTEM_LEAD = "[System message from the application, not from the user]\n"
 
 
 def to_laas_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
     if not isinstance(messages, Sequence) or isinstance(messages, str | bytes):
         raise refuse("messages", "must be a list of messages")
     names: dict[str, str] = {}  # tool call id -> tool name, from earlier assistant turns
-    return [_message(m, f"messages[{i}]", names) for i, m in enumerate(messages)]
+    out = [_message(m, f"messages[{i}]", names) for i, m in enumerate(messages)]
+    started = False
+    for i, message in enumerate(out):
+        if message["role"] != "system":
+            started = True
+        elif started:
+            out[i] = as_user_instruction(message)
+    return out
+
+
+def as_user_instruction(message: dict[str, Any]) -> dict[str, Any]:
+    """A mid-conversation system message as a user turn that says whose words it holds."""
+    parts = message["content"]
+    if parts and parts[0]["type"] == "text":
+        parts = [{"type": "text", "text": MID_SYSTEM_LEAD + parts[0]["text"]}, *parts[1:]]
+    else:
+        parts = [{"type": "text", "text": MID_SYSTEM_LEAD.rstrip()}, *parts]
+    return {"role": "user", "content": parts}
 
 
 def _message(message: Any, place: str, names: dict[str, str]) -> dict[str, Any]:

@@ -28,6 +28,11 @@ IGNORED = frozenset(
         "max_retries",
         "timeout",
         "request_timeout",
+        # Caching and abuse-tracking hints (Claude Code and Codex send them): no effect on
+        # the answer, and LaaS has no prompt cache.
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "safety_identifier",
     }
 )
 # Our deployment / per-request keys, consumed by settings and the handler, never forwarded.

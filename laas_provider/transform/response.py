@@ -164,22 +164,24 @@ def to_model_response(
     laas_messages: list[dict[str, Any]] | None = None,
     reading: Reading | None = None,
     usage: Usage | None = None,
+    estimated: bool = False,
 ) -> ModelResponse:
     """Fill ``model_response`` (litellm hands one in) from a LaaS answer (a dict or a Reply).
 
     ``reading`` is what the tool/structured-output parser made of the answer (content or
     tool calls); without one, native tool calls are passed through as they came. Without
     usage in the answer (or ``usage`` given), usage is estimated from ``laas_messages`` and
-    the answer's text, and the message says so: ``provider_specific_fields["usage_estimated"]``.
+    the answer's text, and the message says so: ``provider_specific_fields["usage_estimated"]``
+    (also when ``estimated``: a given ``usage`` that was itself estimated in part).
     """
     reply = answer if isinstance(answer, Reply) else read_reply(answer)
     if reading is None:
         reading = read_answer(reply.text, reply.native_calls, Plan())
-    extra = None
     usage = usage or reply.usage
     if usage is None:
         usage = estimate_usage(model, prompt_text(laas_messages or []), reply.text)
-        extra = {"usage_estimated": True}
+        estimated = True
+    extra = {"usage_estimated": True} if estimated else None
     response = model_response if model_response is not None else ModelResponse()
     response.id = reply.id or response.id
     response.created = reply.created

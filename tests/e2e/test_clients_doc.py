@@ -1,7 +1,8 @@
 """docs/clients.md's recipes, run as written against the shipped config.yaml on the
 emulator (only the address and key are swapped for the test proxy's): the OpenAI SDK,
-the Anthropic SDK, the OpenAI Agents SDK, LangChain and curl. Claude Code cannot be
-installed here: the requests it makes are replayed instead."""
+the Anthropic SDK, the OpenAI Agents SDK, LangChain and curl. The coding agents' recipes
+(Claude Code, Codex CLI, aider) are run by test_coding_agents.py; the requests Claude Code
+makes are also replayed here, without the CLI."""
 
 from __future__ import annotations
 
@@ -115,6 +116,42 @@ def test_claude_code_requests_are_served(shipped_proxy, emulator):
     assert "cache_control" not in json.dumps(sent) and "user-1" not in json.dumps(sent)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_current_claude_code_request_shape_is_served(shipped_proxy, emulator, stream):
+    # Claude Code 2.1: a system turn after the user's (beta mid-conversation-system),
+    # adaptive thinking, context_management, output_config; its small-model calls are not
+    # streamed. None of it may be refused; the system turn reaches LaaS as a user turn.
+    response = httpx.post(
+        f"{shipped_proxy.url}/v1/messages?beta=true",
+        headers={
+            "Authorization": f"Bearer {shipped_proxy.master_key}",
+            "anthropic-version": "2023-06-01",
+            "anthropic-beta": "claude-code-20250219,mid-conversation-system-2026-04-07",
+        },
+        json={
+            "model": "claude-3.5-sonnet",
+            "max_tokens": 32000,
+            "stream": stream,
+            "thinking": {"type": "adaptive"},
+            "context_management": {"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]},
+            "output_config": {"effort": "high"},
+            "metadata": {"user_id": '{"session_id": "s-1"}'},
+            "system": [{"type": "text", "text": "You are Claude Code."}],
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "List the files."}]},
+                {"role": "system", "content": "Available agent types: general-purpose."},
+            ],
+        },
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    (sent,) = emulator.received()
+    assert [m["role"] for m in sent["messages"]][-2:] == ["user", "user"]
+    last = "".join(p["text"] for p in sent["messages"][-1]["content"])
+    assert "Available agent types: general-purpose." in last and "system" in last
+    assert not {"thinking", "context_management", "output_config"} & set(sent)
+
+
 def test_claude_code_auth_token_works_like_an_api_key(shipped_proxy, emulator):
     claude = anthropic.Anthropic(
         base_url=shipped_proxy.url, auth_token=shipped_proxy.master_key, api_key=None, max_retries=0
@@ -125,15 +162,19 @@ def test_claude_code_auth_token_works_like_an_api_key(shipped_proxy, emulator):
     assert message.content[0].text.startswith("[laas-emulator] preset=claude-3.5-sonnet")
 
 
-def test_extended_thinking_is_refused_by_litellm_before_laas(shipped_proxy, emulator):
+def test_extended_thinking_is_dropped_for_laas_models(shipped_proxy, emulator):
+    # Claude Code sends `thinking` on every request; LaaS has no such feature, and LiteLLM
+    # would refuse it for a custom provider: the guard drops it (and logs that it did).
     claude = anthropic.Anthropic(
         base_url=shipped_proxy.url, api_key=shipped_proxy.master_key, max_retries=0
     )
-    with pytest.raises(anthropic.BadRequestError, match="thinking"):
-        claude.messages.create(
+    for thinking in ({"type": "enabled", "budget_tokens": 1024}, {"type": "adaptive"}):
+        message = claude.messages.create(
             model="claude-3.5-sonnet",
             max_tokens=2048,
-            thinking={"type": "enabled", "budget_tokens": 1024},
+            thinking=thinking,
             messages=[{"role": "user", "content": "Hi"}],
         )
-    assert emulator.received() == []
+        assert message.content[0].text.startswith("[laas-emulator] preset=claude-3.5-sonnet")
+    sent = emulator.received()
+    assert len(sent) == 2 and not any({"thinking", "budget_tokens"} & set(b) for b in sent)

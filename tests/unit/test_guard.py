@@ -128,3 +128,24 @@ def test_the_shipped_config_registers_the_guard_as_the_proxy_loads_it():
     assert type(loaded).__name__ == "RequestGuard"
     assert "async_pre_call_hook" in vars(type(loaded))  # what the proxy looks for
     assert type(loaded).enforces_request_content is True
+
+
+def test_claude_code_request_passes_with_thinking_dropped_for_laas_models_only(proxy_state):
+    # What Claude Code sends by default: a system turn mid-conversation, adaptive thinking.
+    def body(model):
+        return {
+            "model": model,
+            "max_tokens": 32000,
+            "thinking": {"type": "adaptive"},
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "create hello.txt"}]},
+                {"role": "system", "content": "Available agent types: ..."},
+            ],
+        }
+
+    data = run_hook(body("chat"), call_type="anthropic_messages")
+    assert "thinking" not in data and data["messages"] == body("chat")["messages"]
+    assert run_hook(body("other"), call_type="anthropic_messages") is None  # LiteLLM's own way
+    with pytest.raises(ProxyException, match=r"messages\[0\].role"):
+        run_hook({"model": "chat", "messages": [{"role": "tool", "content": "x"}]},
+                 call_type="anthropic_messages")  # fmt: skip

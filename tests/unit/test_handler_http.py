@@ -190,3 +190,38 @@ def test_sync_call_streams_a_big_body_with_its_exact_length(laas_api):
     reply = litellm.completion(**call(messages=messages))
     assert reply.choices[0].message.content == "pong"
     assert_big_body_sent(route.calls.last.request, url)
+
+
+def answered_by(seen: list) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=ANSWER)
+
+    return httpx.MockTransport(handle)
+
+
+# No respx here: it would answer for the caller's transport too. The pool would try to reach
+# laas.test, which does not resolve, so an answer proves the caller's client was used.
+
+
+def test_a_callers_own_sync_httpx_client_is_used():
+    seen: list = []
+    with httpx.Client(transport=answered_by(seen)) as own:
+        reply = litellm.completion(**call(client=own))
+    assert reply.choices[0].message.content == "pong"
+    assert [r.url for r in seen] == [httpx.URL(CHAT)]
+
+
+async def test_a_callers_own_async_httpx_client_is_used():
+    seen: list = []
+    async with httpx.AsyncClient(transport=answered_by(seen)) as own:
+        reply = await litellm.acompletion(**call(client=own))
+    assert reply.choices[0].message.content == "pong"
+    assert [r.url for r in seen] == [httpx.URL(CHAT)]
+
+
+async def test_a_client_of_another_kind_is_ignored_for_the_pool(laas_api):
+    pooled = laas_api.post(CHAT).mock(return_value=httpx.Response(200, json=ANSWER))
+    reply = await litellm.acompletion(**call(client=object()))
+    assert reply.choices[0].message.content == "pong"
+    assert pooled.call_count == 1

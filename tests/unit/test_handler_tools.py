@@ -141,3 +141,35 @@ async def test_the_repair_call_of_a_big_request_is_sent_whole(laas_api, sync):
     assert len(sent) == 2
     assert all(s["messages"][1]["content"][0]["text"] == big for s in sent)
     assert sent[1]["messages"][-2]["content"][0]["text"] == BAD
+
+
+def answer_without_usage(text: str) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={"id": "a1", "choices": [{"message": {"role": "assistant", "content": text}}]},
+    )
+
+
+def estimated(reply) -> bool:
+    fields = reply.choices[0].message.provider_specific_fields or {}
+    return fields.get("usage_estimated") is True
+
+
+async def test_usage_estimated_for_both_calls_of_a_repair_says_so(laas_api):
+    laas_api.post(CHAT).mock(side_effect=[answer_without_usage(BAD), answer_without_usage(GOOD)])
+    reply = await litellm.acompletion(**tool_call())
+    assert reply.usage.prompt_tokens > 0
+    assert estimated(reply)
+
+
+async def test_usage_estimated_for_one_call_of_a_repair_says_so(laas_api):
+    laas_api.post(CHAT).mock(side_effect=[answer(BAD, 10, 5), answer_without_usage(GOOD)])
+    reply = await litellm.acompletion(**tool_call())
+    assert reply.usage.prompt_tokens > 10
+    assert estimated(reply)
+
+
+async def test_usage_given_for_both_calls_of_a_repair_is_not_marked_estimated(laas_api):
+    laas_api.post(CHAT).mock(side_effect=[answer(BAD, 10, 5), answer(GOOD, 30, 7)])
+    reply = await litellm.acompletion(**tool_call())
+    assert not estimated(reply)

@@ -6,6 +6,7 @@ import pytest
 
 from laas_provider.errors import InputError
 from laas_provider.transform import build_body, to_laas_messages
+from laas_provider.transform.messages import MID_SYSTEM_LEAD
 
 
 def text(t: str) -> list[dict]:
@@ -84,3 +85,39 @@ def test_body_has_hash_params_messages_and_nothing_from_litellm():
         "messages": [{"role": "user", "content": text("hi")}],
         "temperature": 0.2,
     }
+
+
+def test_mid_conversation_system_message_becomes_a_marked_user_turn_in_its_place():
+    # Claude Code's `mid-conversation-system` beta: a system turn after the user's.
+    messages = [
+        {"role": "system", "content": "You are an agent."},
+        {"role": "user", "content": "create hello.txt"},
+        {"role": "system", "content": [{"type": "text", "text": "Agent types: ..."}]},
+        {"role": "assistant", "content": "ok"},
+        {"role": "developer", "content": "Be brief."},
+    ]
+    out = to_laas_messages(messages)
+    assert [m["role"] for m in out] == ["system", "user", "user", "assistant", "user"]
+    assert out[0]["content"] == [{"type": "text", "text": "You are an agent."}]
+    assert out[2]["content"] == [{"type": "text", "text": MID_SYSTEM_LEAD + "Agent types: ..."}]
+    assert out[4]["content"][0]["text"] == MID_SYSTEM_LEAD + "Be brief."
+
+
+def test_leading_system_messages_stay_system_and_the_tool_instruction_follows_them():
+    from laas_provider.transform.tools import plan
+
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    body = build_body(
+        "h",
+        [
+            {"role": "system", "content": "a"},
+            {"role": "developer", "content": "b"},
+            {"role": "user", "content": "c"},
+            {"role": "system", "content": "d"},
+        ],
+        {},
+        agent=plan({"tools": tools}, emulation=True),
+    )
+    roles = [m["role"] for m in body["messages"]]
+    assert roles == ["system", "system", "system", "user", "user"]
+    assert body["messages"][2]["content"][0]["text"].startswith("JSON mode is on.")

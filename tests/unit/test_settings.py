@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from laas_provider import settings
+from laas_provider.errors import InputError
 from laas_provider.settings import DEFAULT_API_BASE, SettingsError, resolve
 
 ENV = {
@@ -89,3 +90,30 @@ def test_dotenv_fills_what_the_environment_lacks(tmp_path, monkeypatch):
     finally:
         settings._dotenv.cache_clear()
     assert s.secrets() == ("dotenv-key", "FROM_ENV", "f" * 64)
+
+
+def proxy_params(body: dict) -> dict:
+    return {"proxy_server_request": {"body": body}}
+
+
+@pytest.mark.parametrize("switch", [True, "true", "True", "1", " yes ", "on"])
+def test_allow_client_preset_is_read_as_every_boolean_spelling(switch):
+    body = {"preset_hash": "c" * 64}
+    settings.check_client_keys(proxy_params(body), {"allow_client_preset": switch})
+
+
+@pytest.mark.parametrize("switch", [False, "false", "0", "no", "off", "", None, "maybe"])
+def test_allow_client_preset_off_refuses_a_client_preset(switch):
+    with pytest.raises(InputError, match="preset_hash"):
+        settings.check_client_keys(
+            proxy_params({"preset_hash": "c" * 64}), {"allow_client_preset": switch}
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [(True, True), ("TRUE", True), ("1", True), ("yes", True), ("on", True), (1, True),
+     (False, False), ("false", False), ("0", False), (0, False), (None, False), ("x", False)],
+)  # fmt: skip
+def test_switched_on_is_the_one_boolean_parser(value, on):
+    assert settings.switched_on(value) is on

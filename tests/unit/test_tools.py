@@ -352,3 +352,39 @@ def test_tools_and_a_schema_together_take_either_a_call_or_valid_json():
     answered = read_answer('{"name": "Ana", "age": 31}', None, both)
     assert answered.content == '{"name": "Ana", "age": 31}' and answered.problems == []
     assert read_answer('{"name": "Ana"}', None, both).problems
+
+
+# --- what the model is shown of a tool's schema --------------------------------------------
+
+
+def test_tool_schema_is_shown_without_noise_but_validated_in_full():
+    noisy = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "WriteArgs",
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "title": "Title", "description": "the page title"},
+            "tags": {"type": "array", "items": {"type": "string", "title": "Tag"}},
+            "meta": {"type": "object", "propertyNames": {"type": "string"},
+                     "additionalProperties": {}},
+            "mode": {"anyOf": [{"type": "string", "title": "M"}, {"type": "null"}]},
+        },
+        "required": ["title"],
+        "additionalProperties": False,
+    }  # fmt: skip
+    tool = {"type": "function", "function": {"name": "write", "parameters": noisy}}
+    p = plan({"tools": [tool]}, emulation=True)
+    (line,) = [x for x in p.instruction().splitlines() if x.startswith('{"name":')]
+    assert json.loads(line)["parameters"] == {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "description": "the page title"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "meta": {"type": "object"},
+            "mode": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+        "required": ["title"],
+    }
+    # Validation still holds the full schema: an extra property is a problem.
+    answer = '{"tool_calls": [{"name": "write", "arguments": {"title": "x", "extra": 1}}]}'
+    assert read_answer(answer, None, p).problems

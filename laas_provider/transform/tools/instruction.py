@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._json import compact
@@ -14,11 +14,43 @@ if TYPE_CHECKING:
 TOOL_RESULT = "Tool result"
 
 
+# Keywords that tell the model nothing about what to send: dropped from the schema it is
+# *shown* (validation keeps the full schema). `title` repeats the property's name; `$schema`,
+# `$id`, `$comment` are bookkeeping; `additionalProperties: false` and `propertyNames` of
+# type string are what every tool call does anyway.
+_NOISE = frozenset(("$schema", "$id", "$comment", "title", "strict"))
+# Keywords whose value is a schema, a list of schemas, or a map of name -> schema.
+_ONE = frozenset(("items", "additionalProperties", "not", "if", "then", "else", "contains",
+                  "unevaluatedProperties", "unevaluatedItems", "propertyNames"))  # fmt: skip
+_LIST = frozenset(("anyOf", "oneOf", "allOf", "prefixItems"))
+_MAP = frozenset(("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"))
+
+
+def shown_schema(schema: Any) -> Any:
+    """``schema`` as the model is shown it: the same constraints without the noise."""
+    if not isinstance(schema, Mapping):
+        return schema
+    shown: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NOISE or (key == "additionalProperties" and value in (False, {})):
+            continue
+        if key == "propertyNames" and value == {"type": "string"}:
+            continue
+        if key in _ONE:
+            value = shown_schema(value)
+        elif key in _LIST and isinstance(value, list):
+            value = [shown_schema(v) for v in value]
+        elif key in _MAP and isinstance(value, Mapping):
+            value = {name: shown_schema(v) for name, v in value.items()}
+        shown[key] = value
+    return shown
+
+
 def tool_line(tool: Tool) -> str:
     entry: dict[str, Any] = {"name": tool.name}
     if tool.description:
         entry["description"] = tool.description
-    entry["parameters"] = tool.parameters
+    entry["parameters"] = shown_schema(tool.parameters)
     return compact(entry)
 
 

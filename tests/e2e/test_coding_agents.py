@@ -1,0 +1,208 @@
+"""The coding agents people run — Claude Code, Codex CLI, aider — finish a real task on a LaaS
+model through the shipped proxy and the emulator.
+
+Each CLI is installed from its registry by ``scripts/agents.sh`` into a cache outside the
+repository (reused between runs), run non-interactively with a HOME inside a temp dir, and
+asked to create or edit a file. The emulator plays the model: a script keyed by the task's
+text answers the agent's turns in order (a call of the agent's own file tool, then a final
+answer), while the agent's side calls get the emulator's usual answers. The test checks the
+file on disk, the exit status, and what the agent sent (what docs/clients.md reports).
+
+Each agent runs its recipe from docs/clients.md, word for word (a ``sh`` block run by bash;
+only the proxy's address and key are swapped for the test proxy's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from laas_provider.transform.messages import MID_SYSTEM_LEAD
+
+from .harness import Emulator, Proxy
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = "claude-4-sonnet"  # a model of the shipped config.yaml (tool_emulation on)
+RUN_SECONDS = 180
+DOC = (ROOT / "docs" / "clients.md").read_text()
+RECIPES = re.findall(r"```sh\n(.*?)```", DOC, re.S)
+MID_SYSTEM_MARKS = (MID_SYSTEM_LEAD, "originally a mid-conversation system")
+
+
+@pytest.fixture(scope="module")
+def agents() -> Path:
+    """The CLI cache, installed (or found up to date) by scripts/agents.sh."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "agents.sh")],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, f"scripts/agents.sh failed:\n{done.stderr[-4000:]}"
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def script(emulator: Emulator, preset: str, match: str, answers: list[Any]) -> None:
+    """The model's answers to the conversation whose messages hold ``match``, in order."""
+    body = {"preset": preset, "match": match, "answers": answers}
+    httpx.post(f"{emulator.url}/_emulator/script", json=body).raise_for_status()
+
+
+def calls(name: str, arguments: dict[str, Any]) -> str:
+    """A model answer in the plugin's JSON tool protocol: one call of ``name``."""
+    return json.dumps({"tool_calls": [{"name": name, "arguments": arguments}]})
+
+
+def final(text: str) -> str:
+    return json.dumps({"content": text})
+
+
+def texts(body: dict[str, Any]) -> list[str]:
+    return [
+        "".join(p.get("text", "") for p in m["content"]) if isinstance(m["content"], list)
+        else m["content"]
+        for m in body["messages"]
+    ]  # fmt: skip
+
+
+def conversation(emulator: Emulator, match: str) -> list[dict[str, Any]]:
+    """The LaaS calls of the agent's task (those holding ``match``)."""
+    return [b for b in emulator.received() if any(match in t for t in texts(b))]
+
+
+def tools_listed(body: dict[str, Any]) -> list[str]:
+    """The tool names the plugin's instruction offered in this LaaS call."""
+    instruction = next(t for t in texts(body) if t.startswith("JSON mode is on."))
+    return [
+        json.loads(line)["name"] for line in instruction.splitlines() if line.startswith('{"name":')
+    ]
+
+
+def report(agent: str, sent: list[dict[str, Any]]) -> None:
+    """The figures docs/clients.md gives (seen with ``pytest -s``)."""
+    instruction = next((t for t in texts(sent[0]) if t.startswith("JSON mode is on.")), "")
+    tools = len(tools_listed(sent[0])) if instruction else 0
+    print(f"{agent}: {len(sent)} LaaS calls, {tools} tools, instruction {len(instruction)} chars")
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    started = time.monotonic()
+    done = subprocess.run(
+        argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=RUN_SECONDS,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    print(f"{argv[0]} ran {time.monotonic() - started:.1f} s")
+    return done
+
+
+def base_env(home: Path, bin_dir: Path) -> dict[str, str]:
+    """A clean environment: the CLI on PATH, and a HOME of its own (no user config, no
+    credentials), as a new user's shell would have."""
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    return {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", "TERM": "dumb",
+            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+
+
+def recipe(command: str, proxy: Proxy) -> str:
+    """The docs/clients.md recipe that runs ``command``, pointed at the test proxy."""
+    (block,) = [b for b in RECIPES if f"\n{command}" in b]
+    return block.replace("http://127.0.0.1:4000", proxy.url).replace(
+        "sk-laas-local", proxy.master_key
+    )
+
+
+def run_recipe(command: str, proxy: Proxy, bin_dir: Path, work: Path, home: Path):
+    return run(["bash", "-euc", recipe(command, proxy)], base_env(home, bin_dir), work)
+
+
+# --- Claude Code ----------------------------------------------------------------------------
+
+
+def test_claude_code_creates_a_file_through_its_write_tool(
+    agents, shipped_proxy, emulator, tmp_path
+):
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir(), home.mkdir()
+    task = "create hello.txt containing hi"
+    script(emulator, MODEL, task, [
+        calls("Write", {"file_path": str(work / "hello.txt"), "content": "hi"}),
+        final("Created hello.txt containing hi."),
+    ])  # fmt: skip
+    done = run_recipe("claude -p", shipped_proxy, agents / "npm" / "node_modules" / ".bin",
+                      work, home)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (work / "hello.txt").read_text() == "hi"
+    assert "Created hello.txt containing hi." in done.stdout
+    sent = conversation(emulator, task)
+    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
+    assert "Write" in tools_listed(sent[0])
+    # Its mid-conversation system message reached LaaS as a marked user turn, in its place
+    # (LiteLLM's /v1/messages adapter marks it itself; the plugin marks any that reach it).
+    first = sent[0]["messages"]
+    task_at = next(i for i, t in enumerate(texts(sent[0])) if task in t)
+    assert all(m["role"] != "system" for m in first[task_at:])
+    assert [m["role"] for m in first][task_at + 1 :] == ["user"]
+    assert any(mark in texts(sent[0])[-1] for mark in MID_SYSTEM_MARKS)
+    report("Claude Code", sent)
+    # The Write tool's result came back as the last turn's tool result.
+    assert any(t.startswith("Tool result (Write") for t in texts(sent[1]))
+
+
+# --- Codex CLI ------------------------------------------------------------------------------
+
+
+def test_codex_creates_a_file_through_its_shell_tool(agents, shipped_proxy, emulator, tmp_path):
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir(), home.mkdir()
+    task = "create hello.txt containing hi"
+    script(emulator, MODEL, task, [
+        calls("exec_command", {"cmd": "printf hi > hello.txt", "workdir": str(work)}),
+        final("Created hello.txt containing hi."),
+    ])  # fmt: skip
+    done = run_recipe("codex exec", shipped_proxy, agents / "npm" / "node_modules" / ".bin",
+                      work, home)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (work / "hello.txt").read_text() == "hi"
+    assert "Created hello.txt containing hi." in done.stdout
+    sent = conversation(emulator, task)
+    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
+    assert "exec_command" in tools_listed(sent[0])
+    assert any(t.startswith("Tool result (exec_command") for t in texts(sent[1]))
+    report("Codex CLI", sent)
+
+
+# --- aider ----------------------------------------------------------------------------------
+
+
+def test_aider_edits_a_file_in_a_git_repo_through_chat_completions(
+    agents, shipped_proxy, emulator, tmp_path
+):
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir(), home.mkdir()
+    env = base_env(home, agents / "aider" / "bin")
+    (work / "hello.txt").write_text("hello\n")
+    for argv in (
+        ["git", "init", "-q"],
+        ["git", "add", "hello.txt"],
+        ["git", "commit", "-qm", "start"],
+    ):
+        subprocess.run(argv, cwd=work, env=env, check=True)
+    task = "Change hello.txt so that it says hi"
+    script(emulator, MODEL, task, ["hello.txt\n```\nhi\n```\n"])
+    done = run_recipe("aider --model", shipped_proxy, agents / "aider" / "bin", work, home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (work / "hello.txt").read_text() == "hi\n"
+    sent = conversation(emulator, task)
+    assert len(sent) == 1, [texts(b)[-1][:200] for b in sent]
+    assert not any(t.startswith("JSON mode is on.") for t in texts(sent[0]))  # no tools
+    assert "raw.githubusercontent.com" not in done.stdout + done.stderr  # no price-map fetch
+    report("aider", sent)
