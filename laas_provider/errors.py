@@ -60,11 +60,15 @@ def not_chat(endpoint: str, model: str) -> litellm.BadRequestError:
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Mask every secret value (API key, project code, preset hash) found in ``text``.
+    """Mask every secret value (API key, project code, preset hash) found in ``text``: the
+    call's own ``secrets`` and every other deployment's (an upstream may echo any of them),
+    then the names LaaS and LiteLLM print them under (``apiKey=…``, ``'hash': '…'``).
 
-    For one call's own few values (error messages); log records go through ``redact``,
-    whose remembered values are bounded and not sorted per record."""
-    return mask_each(text, sorted((s for s in secrets if s), key=len, reverse=True))
+    Error messages only; log records go through ``redact``'s filter."""
+    from . import redact  # here: redact imports this module
+
+    own = sorted((s for s in secrets if s), key=len, reverse=True)
+    return redact.redact(mask_each(text, own))
 
 
 def mask_each(text: str, longest_first: Iterable[str]) -> str:

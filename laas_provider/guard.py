@@ -17,12 +17,16 @@ same proxy keep LiteLLM's own behaviour. For those models it also drops what age
 default for features LaaS has not (``DROPPED``: Claude Code's ``thinking``), with a log
 line, instead of letting LiteLLM refuse the request. The hook also cleans the error body of any failure
 on a LaaS model: no traceback, no file path.
+
+A body that is not a JSON object fails inside LiteLLM's authentication, before any hook:
+loading this module also puts ``body_guard``'s check in front of the proxy's app.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,7 +35,7 @@ from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
-from . import shape
+from . import body_guard, shape
 from .errors import InputError
 
 log = logging.getLogger("laas_provider")
@@ -170,4 +174,12 @@ def _leaks(message: str) -> bool:
     return "Traceback" in message or ".py" in message
 
 
+def install_body_check() -> bool:
+    """``body_guard`` in front of the running proxy's app (nothing outside the proxy)."""
+    proxy = sys.modules.get("litellm.proxy.proxy_server")  # loaded: it is loading us
+    app = getattr(proxy, "app", None)
+    return app is not None and body_guard.install(app)
+
+
 request_guard = RequestGuard()
+install_body_check()

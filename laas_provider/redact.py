@@ -13,25 +13,50 @@ loggers and their handlers, masks:
   per token of the log line, so neither memory nor the cost of a log line grows with the
   number of clients that ever called (a process-wide set of every value seen, matched one by
   one, was a slow denial of service any client of such a deployment could drive).
+
+Every deployment's secrets are known before its first call: the ``LAAS_*`` variables (every
+``LAAS_PRESET_HASH*``) at start, and each LaaS deployment of the proxy's router whenever its
+model list changes (``sync_deployments``). So a line about one deployment — a fallback
+message quoting another's error, an upstream body echoing another's preset — is masked too.
+The filter also cleans a record's traceback text (``exc_text``) and ``stack_info``, and sits
+on the root and uvicorn handlers as well as LiteLLM's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .errors import MASK, mask_each
 
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+# Loggers whose handlers also get the filter: the root's (records of loggers that propagate,
+# e.g. LiteLLM's per-module ones) and uvicorn's (ASGI tracebacks, access lines).
+OTHER_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
+ENV_SECRETS = ("LAAS_API_KEY", "LAAS_PROJECT_CODE")
+ENV_PRESET_PREFIX = "LAAS_PRESET_HASH"  # LAAS_PRESET_HASH and the per-model LAAS_PRESET_HASH_*
+DEPLOYMENT_SECRETS = ("api_key", "project_code", "preset_hash")
+ENV_REF = "os.environ/"
 MIN_LENGTH = 4  # shorter values would mask noise
 CLIENT_VALUES_MAX = 1024  # recent client-sent values remembered (distinct), oldest dropped
 CLIENT_SUBSTRINGS_MAX = 32  # of which values that are not one token (matched as substrings)
 _NAMED = re.compile(
     r"""(?P<key>['"]?(?:project_code|preset_hash|api_key|apiKey|project|hash)['"]?\s*[:=]\s*)"""
     r"""(?P<q>['"])[^'"]*(?P=q)"""
+)
+# The same names unquoted, as an upstream echoes them (``apiKey=K project=P hash=H``): only
+# names that cannot mean anything else, and ``hash`` only before a long hex value.
+_NAMED_BARE = re.compile(
+    r"""(?P<key>\b(?:project_code|preset_hash|api_key|apiKey|apikey)\s*[:=]\s*)"""
+    r"""(?!REDACTED|\*\*\*)[^\s'",;&)}\]]+"""
+    r"""|(?P<hkey>\bhash\s*[:=]\s*)[0-9A-Fa-f]{32,}\b"""
 )
 # What project codes, preset hashes and API keys are made of: a value made only of these
 # characters is found in a log line as one whole token, by a set lookup.
@@ -42,6 +67,7 @@ _configured: set[str] = set()
 _configured_sorted: tuple[str, ...] = ()  # longest first; rebuilt only when the set changes
 _client: OrderedDict[str, None] = OrderedDict()  # recent client-sent single-token values
 _client_substrings: OrderedDict[str, None] = OrderedDict()
+_synced: tuple[int, int] | None = None  # (id, length) of the router model list last read
 
 
 def remember(*secrets: str) -> None:
@@ -74,6 +100,79 @@ def _remember_recent(recent: OrderedDict[str, None], value: str, limit: int) -> 
             recent.popitem(last=False)
 
 
+def known() -> tuple[str, ...]:
+    """Every deployment's secrets, longest first (``errors.scrub`` masks them all in error
+    messages, whichever deployment a message is about)."""
+    sync_deployments()
+    return _configured_sorted
+
+
+def _value(value: Any) -> str | None:
+    """A deployment parameter as the proxy will use it: ``os.environ/NAME`` read."""
+    if not isinstance(value, str):
+        return None
+    if value.startswith(ENV_REF):
+        return os.environ.get(value[len(ENV_REF) :])
+    return value
+
+
+def _laas_providers() -> frozenset[str]:
+    import litellm
+
+    from .handler import LaaSProvider  # here: the handler imports this module
+
+    return frozenset(
+        str(item.get("provider"))
+        for item in litellm.custom_provider_map or ()
+        if isinstance(item, Mapping) and isinstance(item.get("custom_handler"), LaaSProvider)
+    )
+
+
+def deployment_secrets(model_list: Iterable[Any], providers: frozenset[str]) -> list[str]:
+    """The secrets of the LaaS deployments in a router's model list."""
+    found = []
+    for deployment in model_list:
+        params = deployment.get("litellm_params") if isinstance(deployment, Mapping) else None
+        if not isinstance(params, Mapping):
+            continue
+        model = params.get("model")
+        provider = params.get("custom_llm_provider") or (
+            model.split("/", 1)[0] if isinstance(model, str) and "/" in model else None
+        )
+        if provider not in providers:
+            continue
+        found.extend(v for v in map(_value, map(params.get, DEPLOYMENT_SECRETS)) if v)
+    return found
+
+
+def sync_deployments() -> None:
+    """Remember the secrets of every LaaS deployment the proxy's router holds; cheap when
+    its model list has not changed (one identity and length check)."""
+    global _synced
+    proxy = sys.modules.get("litellm.proxy.proxy_server")  # never import the proxy here
+    router = getattr(proxy, "llm_router", None)
+    models = getattr(router, "model_list", None)
+    if not isinstance(models, list):
+        return
+    state = (id(models), len(models))
+    if state == _synced:
+        return
+    _synced = state
+    try:
+        remember(*deployment_secrets(list(models), _laas_providers()))
+    except Exception:  # masking must never break a log line; the handler remembers per call
+        _synced = None
+
+
+def environment_secrets(env: Mapping[str, str]) -> list[str]:
+    """``LAAS_API_KEY``, ``LAAS_PROJECT_CODE`` and every ``LAAS_PRESET_HASH*`` value."""
+    return [
+        value
+        for name, value in env.items()
+        if value and (name in ENV_SECRETS or name.startswith(ENV_PRESET_PREFIX))
+    ]
+
+
 def remembered() -> dict[str, int]:
     """How many values are remembered, by kind (for tests and diagnostics)."""
     return {
@@ -88,8 +187,14 @@ def _mask_token(match: re.Match[str]) -> str:
     return MASK if token in _client else token
 
 
+def _bare(match: re.Match[str]) -> str:
+    return (match.group("key") or match.group("hkey")) + MASK
+
+
 def redact(text: str) -> str:
     text = _NAMED.sub(r"\g<key>\g<q>REDACTED\g<q>", text)
+    text = _NAMED_BARE.sub(_bare, text)
+    sync_deployments()
     text = mask_each(text, _configured_sorted)
     if _client:
         text = _TOKEN.sub(_mask_token, text)
@@ -99,6 +204,11 @@ def redact(text: str) -> str:
 
 
 class LaaSRedactionFilter(logging.Filter):
+    """Cleans a record's message, its traceback text and its stack (formatters print
+    ``exc_text`` when it is set, LiteLLM's JSON and truncating ones too)."""
+
+    _formatter = logging.Formatter()
+
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
@@ -107,6 +217,13 @@ class LaaSRedactionFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            with contextlib.suppress(Exception):  # an odd exc_info is the formatter's to report
+                record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
@@ -114,12 +231,15 @@ _filter = LaaSRedactionFilter()
 
 
 def install() -> None:
-    """Attach the filter to LiteLLM's loggers and their handlers (idempotent)."""
-    remember(
-        *(os.environ.get(n, "") for n in ("LAAS_API_KEY", "LAAS_PROJECT_CODE", "LAAS_PRESET_HASH"))
-    )
-    for name in LITELLM_LOGGERS:
+    """Remember the ``LAAS_*`` secrets; attach the filter to LiteLLM's loggers and to the
+    handlers of LiteLLM's, the root's and uvicorn's loggers (idempotent)."""
+    from .settings import _dotenv
+
+    remember(*environment_secrets(_dotenv()), *environment_secrets(os.environ))
+    sync_deployments()
+    for name in (*LITELLM_LOGGERS, *OTHER_LOGGERS):
         logger = logging.getLogger(name)
-        for target in (logger, *logger.handlers):
+        targets = (logger, *logger.handlers) if name in LITELLM_LOGGERS else logger.handlers
+        for target in targets:
             if _filter not in target.filters:
                 target.addFilter(_filter)

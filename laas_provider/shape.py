@@ -6,8 +6,11 @@
 LiteLLM's request path indexes into ``messages`` before any provider runs: a message that
 is not an object, ``content: 5`` or a content part without ``type`` crash inside it and reach
 the client as a 500 or as a 400 carrying a Python traceback. This check only looks at JSON
-types (object, string, list, number): whether a well-formed request is *allowed* (tool
-messages, images in system messages, parameter values) stays the handler's decision.
+types (object, string, list, number), and that every content part is of a type the plugin
+can send: LiteLLM refuses an unknown part type (``{"type": "hologram"}``) only inside the
+router, as a 500 tried again and again on each fallback, and its ``/v1/messages`` and
+``/v1/responses`` bridges drop one silently. Whether a well-formed request is *allowed*
+(tool messages, images in system messages, parameter values) stays the handler's decision.
 """
 
 from __future__ import annotations
@@ -28,7 +31,19 @@ _BOOLEANS = ("stream", "logprobs", "parallel_tool_calls")
 _OBJECTS = ("stream_options", "response_format", "logit_bias", "extra_headers")
 # Fields of the known part types that must be strings (or objects) when present.
 _PART_STRINGS = {"text": "text", "refusal": "refusal"}
-_PART_OBJECTS = {"file": "file", "input_audio": "input_audio"}
+_PART_OBJECTS = {"file": "file"}
+# Content part types the plugin sends to LaaS (docs/multimodal.md), per front door; any other
+# type is refused here, before the router. Chat: text, images, PDFs (both spellings).
+CHAT_PARTS = ("text", "image_url", "file", "document")
+# /v1/messages blocks, as LiteLLM's Anthropic adapter translates them (others it drops).
+ANTHROPIC_BLOCKS = {
+    "user": ("text", "image", "document", "tool_result"),
+    "assistant": ("text", "tool_use", "thinking", "redacted_thinking"),
+    "system": ("text",),
+    "tool_result": ("text", "image", "document"),
+}
+# /v1/responses content parts, as LiteLLM's Responses bridge translates them.
+RESPONSES_PARTS = ("input_text", "output_text", "text", "input_image", "input_file", "refusal")
 
 
 def check_chat_request(body: Mapping[str, Any]) -> None:
@@ -121,6 +136,7 @@ def _part(part: Any, place: str) -> None:
         raise refuse(f"{place}.type", 'is required (e.g. "text", "image_url", "file")')
     if not isinstance(kind, str):
         raise refuse(f"{place}.type", f"must be a string, not {_kind(kind)}")
+    _known(kind, CHAT_PARTS, f"{place}.type")
     if kind in _PART_STRINGS:
         _string(part.get(_PART_STRINGS[kind]), f"{place}.{_PART_STRINGS[kind]}")
     elif kind == "image_url":
@@ -134,6 +150,18 @@ def _part(part: Any, place: str) -> None:
             )
     elif kind in _PART_OBJECTS:
         _object(part.get(_PART_OBJECTS[kind]), f"{place}.{_PART_OBJECTS[kind]}")
+
+
+def _known(kind: str, known: tuple[str, ...], place: str) -> None:
+    """Refuse a part type the plugin cannot send, naming it and the types it can."""
+    if kind not in known:
+        shown = kind if len(kind) <= 40 else kind[:40] + "…"
+        raise refuse(place, f"unsupported content part type {shown!r}; LaaS takes {_listed(known)}")
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    quoted = [f'"{n}"' for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def _function(function: Any, place: str) -> None:
@@ -246,9 +274,9 @@ def check_anthropic_request(body: Mapping[str, Any]) -> None:
         if role not in ("user", "assistant", "system"):
             shown = repr(role[:40]) if isinstance(role, str) else _kind(role)
             raise refuse(f"{place}.role", f'must be "user", "assistant" or "system", not {shown}')
-        _blocks(message.get("content"), f"{place}.content")
+        _blocks(message.get("content"), f"{place}.content", ANTHROPIC_BLOCKS[role])
     if body.get("system") is not None:
-        _blocks(body["system"], "system")
+        _blocks(body["system"], "system", ANTHROPIC_BLOCKS["system"])
     value = body.get("max_tokens")
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise refuse("max_tokens", f"must be an integer, not {_kind(value)}")
@@ -272,7 +300,7 @@ def check_responses_request(body: Mapping[str, Any]) -> None:
             _string(item["type"], f"input[{i}].type")
         if "role" in item:
             _string(item["role"], f"input[{i}].role")
-            _blocks(item.get("content"), f"input[{i}].content")
+            _blocks(item.get("content"), f"input[{i}].content", RESPONSES_PARTS)
     if body.get("instructions") is not None:
         _string(body["instructions"], "instructions")
 
@@ -286,8 +314,8 @@ def check_text_completion_request(body: Mapping[str, Any]) -> None:
         raise refuse("prompt", f"must be a string or a list of strings, not {_kind(prompt)}")
 
 
-def _blocks(content: Any, place: str) -> None:
-    """A string, or a list of objects each with a string ``type``."""
+def _blocks(content: Any, place: str, known: tuple[str, ...]) -> None:
+    """A string, or a list of objects each with a string ``type`` among ``known``."""
     if isinstance(content, str):
         return
     if not isinstance(content, list):
@@ -297,5 +325,8 @@ def _blocks(content: Any, place: str) -> None:
         kind = block.get("type")
         if not isinstance(kind, str):
             raise refuse(f"{place}[{j}].type", f"must be a string, not {_kind(kind)}")
+        _known(kind, known, f"{place}[{j}].type")
         if kind in ("text", "input_text", "output_text"):
             _string(block.get("text"), f"{place}[{j}].text")
+        elif kind == "tool_result" and block.get("content") is not None:
+            _blocks(block["content"], f"{place}[{j}].content", ANTHROPIC_BLOCKS["tool_result"])

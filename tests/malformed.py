@@ -79,6 +79,48 @@ CORPUS: list[tuple[str, dict[str, Any], str]] = [
         {"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"text": "b"}]}]},
         "messages[0].content[1].type",
     ),
+    # part types the plugin cannot send: LiteLLM made one a 500, retried on every fallback
+    (
+        "part type unknown",
+        {"messages": [{"role": "user", "content": [{"type": "hologram"}]}]},
+        "messages[0].content[0].type",
+    ),
+    (
+        "second part type unknown",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "a"}, {"type": "hologram", "text": "b"}],
+                }
+            ]
+        },
+        "messages[0].content[1].type",
+    ),
+    (
+        "part type audio",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_audio", "input_audio": {"data": "AA==", "format": "wav"}}
+                    ],
+                }
+            ]
+        },
+        "messages[0].content[0].type",
+    ),
+    (
+        "assistant part type unknown",
+        {"messages": [USER, {"role": "assistant", "content": [{"type": "hologram"}]}, USER]},
+        "messages[1].content[0].type",
+    ),
+    (
+        "system part type unknown",
+        {"messages": [{"role": "system", "content": [{"type": "hologram"}]}, USER]},
+        "messages[0].content[0].type",
+    ),
     (
         "text part text a number",
         {"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]},
@@ -225,7 +267,74 @@ OTHER_DOORS: list[tuple[str, str, dict[str, Any], str]] = [
         {"max_tokens": 9, "system": 5, "messages": [USER]},
         "system",
     ),
+    (
+        "anthropic block type unknown",
+        "/v1/messages",
+        {"max_tokens": 9, "messages": [{"role": "user", "content": [{"type": "hologram"}]}]},
+        "messages[0].content[0].type",
+    ),
+    (
+        "anthropic assistant block type unknown",
+        "/v1/messages",
+        {
+            "max_tokens": 9,
+            "messages": [USER, {"role": "assistant", "content": [{"type": "hologram"}]}, USER],
+        },
+        "messages[1].content[0].type",
+    ),
+    (
+        "anthropic user block of an assistant's type",
+        "/v1/messages",
+        {
+            "max_tokens": 9,
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {}}],
+                }
+            ],
+        },
+        "messages[0].content[0].type",
+    ),
+    (
+        "anthropic tool_result block type unknown",
+        "/v1/messages",
+        {
+            "max_tokens": 9,
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "t",
+                            "content": [{"type": "hologram"}],
+                        }
+                    ],
+                }
+            ],
+        },
+        "messages[0].content[0].content[0].type",
+    ),
+    (
+        "anthropic system block type unknown",
+        "/v1/messages",
+        {"max_tokens": 9, "system": [{"type": "hologram"}], "messages": [USER]},
+        "system[0].type",
+    ),
     ("responses input a number", "/v1/responses", {"input": 5}, "input"),
+    (
+        "responses part type unknown",
+        "/v1/responses",
+        {"input": [{"role": "user", "content": [{"type": "hologram"}]}]},
+        "input[0].content[0].type",
+    ),
+    (
+        "responses part type unknown with text",
+        "/v1/responses",
+        {"input": [{"role": "user", "content": [{"type": "hologram", "text": "hi"}]}]},
+        "input[0].content[0].type",
+    ),
     (
         "responses item content a number",
         "/v1/responses",

@@ -164,7 +164,7 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
             state.disconnected += 1
             return Response(status_code=499)
     elif fault is not None:
-        response = await faults.respond(fault, request)
+        response = await faults.respond(fault, request, body)
         if response is None:
             state.disconnected += 1  # the caller went away before the answer
             return Response(status_code=499)

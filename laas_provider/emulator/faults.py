@@ -11,6 +11,9 @@ body is cut off mid-way), ``reset`` (the connection is dropped without an answer
 ``hang`` (the connection is accepted and never answered), ``slow`` (the normal answer,
 after ``delay`` seconds). A queued fault with ``project`` set only hits calls carrying that
 ``project`` header (one LaaS deployment of several failing while the others answer).
+With ``echo`` set, a ``status`` fault's message repeats the call's own credentials
+(``denied: apiKey=… project=… hash=…``), as a careless upstream might: each deployment's
+call echoes its own values, through retries and fallbacks alike (for leak tests).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Fault:
     size: int = 5 * 1024 * 1024
     headers: dict[str, str] = field(default_factory=dict)
     project: str | None = None  # queued faults only: hit only calls for this project code
+    echo: bool = False  # the error message repeats the call's apiKey, project and hash
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
@@ -54,6 +58,8 @@ class Fault:
                 fault.headers["Retry-After"] = value
             elif key == "body":
                 fault.body = value
+            elif key == "echo":
+                fault.echo = value.lower() in ("1", "true", "yes")
         return fault
 
 
@@ -76,8 +82,18 @@ async def wait_for_caller(seconds: float, request: Request) -> bool:
     return True
 
 
-async def respond(fault: Fault, request: Request) -> Response | None:
-    """The fault's answer, or None if the caller disconnected while we waited."""
+def echoed(request: Request, body: Any) -> str:
+    """The credentials a call carried, as an upstream that echoes them would word it."""
+    preset = body.get("hash") if isinstance(body, dict) else None
+    return (
+        f"denied: apiKey={request.headers.get('apikey')} "
+        f"project={request.headers.get('project')} hash={preset}"
+    )
+
+
+async def respond(fault: Fault, request: Request, body: Any = None) -> Response | None:
+    """The fault's answer, or None if the caller disconnected while we waited. ``body``: the
+    call's JSON body (for ``echo``)."""
     delay = fault.delay + (HANG_SECONDS if fault.kind == "hang" else 0.0)
     if delay and not await wait_for_caller(delay, request):
         return None
@@ -101,6 +117,14 @@ async def respond(fault: Fault, request: Request) -> Response | None:
                 "usage": {"prompt_tokens": 1, "completion_tokens": fault.size // 4, "total_tokens": 1 + fault.size // 4},
             }
         )  # fmt: skip
+    if fault.echo:
+        text = echoed(request, body)
+        if isinstance(fault.body, str):  # an HTML page around the echo
+            return Response(
+                f"<html><pre>{text}</pre></html>", status_code=fault.status,
+                headers=fault.headers, media_type="text/html",
+            )  # fmt: skip
+        return JSONResponse({"message": text}, status_code=fault.status, headers=fault.headers)
     if isinstance(fault.body, str):
         return Response(
             fault.body, status_code=fault.status, headers=fault.headers, media_type="text/html"

@@ -154,3 +154,108 @@ def test_laas_header_and_body_names_are_masked_without_memory(fresh_memory):
     text = "headers={'project': 'P1234', 'apiKey': 'K5678'} body={\"hash\": \"H9012\"}"
     cleaned = redact.redact(text)
     assert not any(v in cleaned for v in ("P1234", "K5678", "H9012")), cleaned
+
+
+# --- every deployment's secrets, in every line -------------------------------------------------
+
+
+class _Router:
+    def __init__(self, model_list):
+        self.model_list = model_list
+
+
+@pytest.fixture
+def proxy_with_deployments(monkeypatch, fresh_memory):
+    """A proxy module whose router holds two LaaS deployments and one other provider's."""
+    import sys
+    import types
+
+    import litellm
+
+    import laas_provider
+
+    monkeypatch.setattr(
+        litellm,
+        "custom_provider_map",
+        [{"provider": "laas", "custom_handler": laas_provider.laas_provider}],
+    )
+    monkeypatch.setenv("SOME_PRESET_VAR", "b" * 64)
+    models = [
+        {"model_name": "a", "litellm_params": {"model": "laas/a", "api_key": "KEY_OF_A_1234",
+                                               "project_code": "PROJECT_A", "preset_hash": "a" * 64}},
+        {"model_name": "b", "litellm_params": {"model": "x", "custom_llm_provider": "laas",
+                                               "preset_hash": "os.environ/SOME_PRESET_VAR"}},
+        {"model_name": "o", "litellm_params": {"model": "openai/gpt", "api_key": "OPENAI_KEY_1"}},
+    ]  # fmt: skip
+    module = types.ModuleType("litellm.proxy.proxy_server")
+    module.llm_router = _Router(models)
+    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", module)
+    monkeypatch.setattr(redact, "_synced", None)
+    return module
+
+
+def test_every_laas_deployment_is_masked_before_its_first_call(proxy_with_deployments):
+    line = f"fallback to b failed: hash={'b' * 64}; a said {'a' * 64} for PROJECT_A/KEY_OF_A_1234"
+    cleaned = redact.redact(line)
+    assert "b" * 64 not in cleaned and "a" * 64 not in cleaned, cleaned
+    assert "PROJECT_A" not in cleaned and "KEY_OF_A_1234" not in cleaned
+    assert redact.redact("OPENAI_KEY_1") == "OPENAI_KEY_1"  # another provider's: LiteLLM's job
+
+
+def test_a_deployment_added_later_is_masked_from_then_on(proxy_with_deployments):
+    assert redact.redact("NEW_PROJECT_9") == "NEW_PROJECT_9"
+    proxy_with_deployments.llm_router.model_list.append(
+        {"model_name": "n", "litellm_params": {"model": "laas/n", "project_code": "NEW_PROJECT_9"}}
+    )
+    assert redact.redact("NEW_PROJECT_9") == "***"
+
+
+def test_an_error_message_masks_every_deployments_secrets_not_only_its_own(
+    proxy_with_deployments,
+):
+    from laas_provider import errors
+
+    echoed = f"denied: apiKey=KEY_OF_A_1234 project=PROJECT_A hash={'b' * 64} own=MINE_1234"
+    cleaned = errors.scrub(echoed, ["MINE_1234"])
+    assert cleaned == "denied: apiKey=*** project=*** hash=*** own=***", cleaned
+
+
+def test_the_environment_gives_every_preset_hash_variable():
+    env = {"LAAS_API_KEY": "k" * 8, "LAAS_PROJECT_CODE": "P_CODE", "LAAS_PRESET_HASH": "h1" * 4,
+           "LAAS_PRESET_HASH_CLAUDE_4_SONNET": "h2" * 4, "LAAS_TIMEOUT": "120", "HOME": "/root"}  # fmt: skip
+    assert sorted(redact.environment_secrets(env)) == sorted(
+        ["k" * 8, "P_CODE", "h1" * 4, "h2" * 4]
+    )
+
+
+def test_values_an_upstream_echoes_by_name_are_masked_without_memory(fresh_memory):
+    text = (
+        f"denied: apiKey=K-never-seen project_code=P_NEVER hash={'c' * 64} hash=short api_key=None"
+    )
+    cleaned = redact.redact(text)
+    assert "K-never-seen" not in cleaned and "P_NEVER" not in cleaned and "c" * 64 not in cleaned
+    assert "hash=short" in cleaned  # a word after "hash" is not taken for a preset
+
+
+def test_a_records_traceback_and_stack_are_masked_too(fresh_memory):
+    redact.remember("TRACEBACK_SECRET_77")
+    try:
+        raise RuntimeError("LaaS answered 503: TRACEBACK_SECRET_77")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "LiteLLM Router", logging.ERROR, __file__, 1, "failed", None, sys.exc_info()
+        )
+    record.stack_info = "Stack (most recent call last):\n  TRACEBACK_SECRET_77"
+    redact._filter.filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "RuntimeError: LaaS answered 503: ***" in formatted
+    assert "TRACEBACK_SECRET_77" not in formatted
+
+
+def test_install_reaches_the_root_and_uvicorn_handlers(monkeypatch):
+    handler = logging.StreamHandler()
+    monkeypatch.setattr(logging.getLogger("uvicorn.error"), "handlers", [handler])
+    redact.install()
+    assert redact._filter in handler.filters

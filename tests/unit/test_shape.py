@@ -36,7 +36,6 @@ WELL_FORMED = {
                     {"type": "image_url", "image_url": "https://x/z.png"},
                     {"type": "file", "file": {"file_data": "data:application/pdf;base64,AA=="}},
                     {"type": "document", "document_url": {"url": "data:,"}},
-                    {"type": "some_future_part"},
                 ],
                 "name": "ann",
             },
@@ -80,6 +79,37 @@ WELL_FORMED = {
 @pytest.mark.parametrize("body", WELL_FORMED.values(), ids=WELL_FORMED.keys())
 def test_well_formed_requests_pass(body):
     check_chat_request(body)
+
+
+def test_an_unknown_part_type_is_refused_naming_the_part_and_the_types_laas_takes():
+    body = {"messages": [USER, {"role": "user", "content": [{"type": "hologram"}]}]}
+    with pytest.raises(InputError) as refused:
+        check_chat_request(body)
+    assert refused.value.place == "messages[1].content[0].type"
+    assert "'hologram'" in refused.value.problem
+    assert all(f'"{kind}"' in refused.value.problem for kind in shape.CHAT_PARTS)
+
+
+def test_a_huge_part_type_name_is_cut_in_the_refusal():
+    body = {"messages": [{"role": "user", "content": [{"type": "x" * 100_000}]}]}
+    with pytest.raises(InputError) as refused:
+        check_chat_request(body)
+    assert len(str(refused.value)) < 200
+
+
+@pytest.mark.parametrize("kind", shape.CHAT_PARTS)
+def test_every_part_type_the_guard_passes_is_one_the_translation_knows(kind):
+    # The guard's list and the handler's translation agree: a part of each type the guard
+    # lets through is translated (or refused for its content), never as an unknown type.
+    from laas_provider import transform
+
+    part = {"type": kind, "text": "x", "image_url": {"url": "https://x/y.png"},
+            "file": {"file_data": "data:application/pdf;base64,AA=="},
+            "document_url": {"url": "data:application/pdf;base64,AA=="}}  # fmt: skip
+    try:
+        transform.build_body("0" * 64, [{"role": "user", "content": [part]}], {})
+    except InputError as exc:
+        assert "unknown content part type" not in exc.problem, exc
 
 
 json_values = st.recursive(
