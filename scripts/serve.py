@@ -95,6 +95,10 @@ def stop(children: list[subprocess.Popen]) -> None:
             child.wait()
 
 
+def interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
     port = int(env.get("PORT", "4000"))
@@ -141,12 +145,15 @@ def main() -> None:
     children.insert(0, proxy)  # stopped first: it holds the clients' connections
     print(f"serve: proxy starting on http://127.0.0.1:{port} (Ctrl-C stops it)", flush=True)
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop(children), sys.exit(0)))
+    # The handler only interrupts proxy.wait(): stopping the children from inside it would
+    # wait on the proxy while the interrupted wait still holds its lock (a 10 s stall).
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         code = proxy.wait()
     except KeyboardInterrupt:
         code = 0
-    stop(children)
+    finally:
+        stop(children)
     sys.exit(code)
 
 
