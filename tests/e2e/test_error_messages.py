@@ -5,6 +5,7 @@ host, and /model/info shows no LaaS secret."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -101,3 +102,12 @@ def test_model_info_masks_project_code_and_preset_hash(proxy, emulator):
     # The deployment itself still works with its own values.
     ok = post(proxy, {"model": "laas-translator", "messages": [{"role": "user", "content": "Hi"}]})
     assert ok.status_code == 200, ok.text
+
+
+def test_a_wrong_proxy_key_gets_the_answer_docs_errors_md_explains(nowhere_proxy):
+    # LiteLLM's own answer (no database): docs/errors.md says what it means and what to send.
+    response = post(nowhere_proxy, {"model": "laas-nowhere", "messages": []}, key="sk-wrong")
+    assert response.status_code == 400
+    assert "No connected db." in response.text
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
+    assert "## A wrong proxy key: `400 No connected db.`" in doc and "the key is wrong" in doc
