@@ -4,6 +4,7 @@ environment, in an empty working directory (no .env), on free loopback ports."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -33,8 +34,15 @@ def serve_env(**laas: str) -> dict[str, str]:
 
 
 def start(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    # Its own session, so that a failing test can kill serve.py with its children.
     return subprocess.Popen([sys.executable, str(SERVE)], env=env, cwd=cwd, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)  # fmt: skip
+
+
+def kill_all(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def wait_live(port: str, process: subprocess.Popen, seconds: float = 90) -> None:
@@ -47,7 +55,7 @@ def wait_live(port: str, process: subprocess.Popen, seconds: float = 90) -> None
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    process.kill()
+    kill_all(process)
     raise AssertionError(f"serve.py did not come up on :{port}")
 
 
@@ -78,7 +86,7 @@ def test_partial_credentials_refuse_to_start_and_name_what_is_missing(tmp_path, 
     try:
         out, _ = process.communicate(timeout=60)
     finally:
-        process.kill()
+        kill_all(process)
     assert process.returncode == 2, out
     for name in missing:
         assert name in out
@@ -97,7 +105,7 @@ def test_a_busy_proxy_port_is_an_error_not_a_second_proxy(tmp_path):
         try:
             out, _ = process.communicate(timeout=60)
         finally:
-            process.kill()
+            kill_all(process)
     assert process.returncode == 2, out
     assert f"port {env['PORT']}" in out and "already in use" in out and "PORT" in out
     assert not listening(int(env["LAAS_EMULATOR_PORT"]))  # nothing was started
@@ -111,7 +119,7 @@ def test_a_busy_emulator_port_is_an_error_not_the_old_emulator(tmp_path, log_dir
         try:
             out, _ = process.communicate(timeout=60)
         finally:
-            process.kill()
+            kill_all(process)
     assert process.returncode == 2, out
     assert f"port {old.port}" in out and "LAAS_EMULATOR_PORT" in out
     assert not listening(int(env["PORT"]))
@@ -127,9 +135,10 @@ def test_full_credentials_are_used_as_given(tmp_path, emulator):
         assert reply.status_code == 200, reply.text
         assert len(emulator.received()) == before + 1  # the user's LaaS, not a new emulator
         assert not listening(int(env["LAAS_EMULATOR_PORT"]))
-    finally:
         process.terminate()
         out, _ = process.communicate(timeout=30)
+    finally:
+        kill_all(process)
     assert "using the LaaS credentials" in out and "EMULATOR" not in out
 
 
@@ -144,10 +153,36 @@ def test_without_credentials_it_serves_the_emulator_and_stops_promptly_on_sigter
         out, _ = process.communicate(timeout=60)
         stopped_in = time.monotonic() - started
     finally:
-        process.kill()
+        kill_all(process)
     assert "EMULATOR" in out
     assert process.returncode == 0, out
     # Both children are gone with it (ports free); a generous bound on the stop time.
     assert not listening(int(env["PORT"])) and not listening(int(env["LAAS_EMULATOR_PORT"]))
     print(f"serve.py stopped {stopped_in:.1f} s after SIGTERM")
     assert stopped_in < 8, stopped_in
+
+
+def stamp(*files: str) -> str:
+    import hashlib
+
+    root = SERVE.parents[1]
+    return hashlib.sha256(b"".join((root / f).read_bytes() for f in files)).hexdigest()
+
+
+@pytest.mark.parametrize("lock", ["requirements.lock", "requirements-dev.lock"])
+def test_serve_sh_needs_only_the_runtime_lock(tmp_path, lock):
+    # A venv holding the runtime lock (or the dev lock, a superset) is served as it is: no
+    # install of the 1 GB dev lock just to serve. The venv's python records how it was run.
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text('#!/bin/sh\necho "served with: $*"\n')
+    python.chmod(0o755)
+    (venv / ".installed").write_text(stamp(lock, "pyproject.toml") + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAAS_")}
+    env["LAAS_VENV"] = str(venv)
+    done = subprocess.run(["bash", str(SERVE.with_name("serve.sh"))], env=env, text=True,
+                          capture_output=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "served with: scripts/serve.py" in done.stdout
+    assert "installing" not in done.stderr
