@@ -36,7 +36,7 @@ RUN if [ "$WITH_DATABASE" = "true" ]; then \
     fi \
     && mkdir -p /home/app/.cache /home/app/migrations
 # The plugin itself (setuptools and wheel come from the lock: no build isolation needed).
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY laas_provider ./laas_provider
 RUN pip install --no-deps --no-build-isolation . \
     && python -c "import laas_provider, litellm; print('laas_provider', laas_provider.__version__)"

@@ -29,12 +29,16 @@ def __getattr__(name: str) -> Any:
     global _instance
     if name == "laas_provider":
         if _instance is None:
-            from . import non_chat
+            from . import model_info, non_chat, refusal_log
             from .handler import LaaSProvider
 
             _instance = LaaSProvider()
             # In the proxy: non-chat calls on LaaS models get a 400 before routing.
             non_chat.install()
+            # In the proxy: /model/info masks project_code and preset_hash like api_key.
+            model_info.install()
+            # In the proxy: a client's mistake is one log line, without a traceback.
+            refusal_log.install()
         return _instance
     if name == "LaaSProvider":
         from .handler import LaaSProvider

@@ -15,19 +15,36 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import httpx
-import litellm
+if TYPE_CHECKING:
+    from .settings import LaaSSettings
 
-import laas_provider as package
+# Checked before litellm is imported (seconds on a busy machine): "not configured" is instant.
+REQUIRED = {"api_key": "LAAS_API_KEY", "project_code": "LAAS_PROJECT_CODE",
+            "preset_hash": "LAAS_PRESET_HASH"}  # fmt: skip
 
-from . import client, errors, probe
-from .settings import LaaSSettings, SettingsError, resolve
+
+def unconfigured() -> list[str]:
+    """The required settings set neither in the environment nor in .env (as settings.resolve)."""
+    from dotenv import dotenv_values, find_dotenv
+
+    path = find_dotenv(usecwd=True)
+    dotenv = dotenv_values(path) if path else {}
+    return [
+        f"{name} (litellm_params.{name} or {env})"
+        for name, env in REQUIRED.items()
+        if not (os.environ.get(env) or dotenv.get(env))
+    ]
 
 
 def check_preset(settings: LaaSSettings) -> tuple[bool, str]:
+    import httpx
+
+    from . import client, errors
+
     try:
         response = client.sync_client().get(
             settings.preset_url(), headers=settings.headers(), timeout=client.timeout(30)
@@ -41,7 +58,13 @@ def check_preset(settings: LaaSSettings) -> tuple[bool, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="laas-check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="laas-check",
+        description="First check of LaaS credentials, without the proxy: checks that the "
+        "preset exists, sends one message through the plugin and prints the answer. Exit "
+        "status: 0 ok, 1 LaaS refused or failed, 2 not configured (3 with --probe: LaaS "
+        "disagrees with an assumption).",
+    )
     parser.add_argument("message", nargs="?", default="Hello! Who are you?")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a preset variable (repeatable)")  # fmt: skip
@@ -49,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     probing.add_argument(
         "--probe",
         action="store_true",
-        help="check each assumption of docs/assumptions.md against your LaaS "
-        "(at most 20 small calls; asks first)",
+        help="check each assumption of docs/assumptions.md against your LaaS: prints its "
+        "plan (calls, token bound) and asks before sending anything",
     )
     probing.add_argument("--yes", action="store_true", help="--probe: do not ask before spending")
     probing.add_argument(
@@ -63,6 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     probing.add_argument("--pdf-url", default=None, help="--probe: the https PDF to send")
     args = parser.parse_args(argv)
     params = dict(p.split("=", 1) for p in args.param if "=" in p)
+
+    missing = unconfigured()
+    if missing:
+        print(f"laas-check: LaaS is not configured: missing {', '.join(missing)}. Put them in "
+              "the environment or in .env", file=sys.stderr)  # fmt: skip
+        return 2
+
+    import litellm
+
+    import laas_provider as package
+
+    from . import probe
+    from .settings import SettingsError, resolve
 
     try:
         settings = resolve(None, None, {})

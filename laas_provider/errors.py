@@ -41,8 +41,15 @@ def refuse(place: str, problem: str) -> InputError:
     return InputError(place, problem)
 
 
+# Set on the plugin's own refusals: the client's mistake, logged without a traceback
+# (refusal_log) and never retried or sent through fallbacks (config.yaml's router_settings).
+CLIENT_MISTAKE = "laas_client_mistake"
+
+
 def bad_request(exc: InputError, model: str) -> litellm.BadRequestError:
-    return litellm.BadRequestError(message=f"LaaS: {exc}", model=model, llm_provider=PROVIDER)
+    error = litellm.BadRequestError(message=f"LaaS: {exc}", model=model, llm_provider=PROVIDER)
+    setattr(error, CLIENT_MISTAKE, True)
+    return error
 
 
 # What a LaaS model does serve: chat, in every format the proxy bridges to chat.
@@ -138,16 +145,36 @@ def from_status(response: httpx.Response, model: str, secrets: Iterable[str | No
     return error
 
 
-def from_transport(exc: httpx.TransportError, model: str, timeout: float) -> Exception:
-    """Map a timeout or a connection failure (no HTTP answer at all)."""
+def host_of(exc: httpx.TransportError, api_base: str | None = None) -> str:
+    """``host[:port]`` the failed request went to (else ``api_base``'s): never the path (it
+    holds the preset hash), the query or any user info."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised without a request
+        try:
+            url = httpx.URL(api_base or "")
+        except httpx.InvalidURL:
+            return "(unknown host)"
+    host = url.host or "(unknown host)"
+    return f"{host}:{url.port}" if url.port else host
+
+
+def from_transport(
+    exc: httpx.TransportError, model: str, timeout: float, api_base: str | None = None
+) -> Exception:
+    """Map a timeout or a connection failure (no HTTP answer at all); the message names the
+    host, so a wrong LAAS_API_BASE or a firewall shows at once."""
+    host = host_of(exc, api_base)
     if isinstance(exc, httpx.TimeoutException):
         return litellm.Timeout(
-            message=f"LaaS did not answer within {timeout:g} s ({type(exc).__name__})",
+            message=f"LaaS at {host} did not answer within {timeout:g} s ({type(exc).__name__})",
             model=model,
             llm_provider=PROVIDER,
         )
     return litellm.ServiceUnavailableError(
-        message=f"could not reach LaaS ({type(exc).__name__})", model=model, llm_provider=PROVIDER
+        message=f"could not reach LaaS at {host} ({type(exc).__name__})",
+        model=model,
+        llm_provider=PROVIDER,
     )
 
 

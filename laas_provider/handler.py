@@ -170,8 +170,10 @@ class _Call:
         }
 
     def transport_error(self, exc: httpx.TransportError) -> Exception:
-        log.warning("LaaS call failed without an answer: %s", type(exc).__name__)
-        return errors.from_transport(exc, self.model, self.settings.timeout)
+        api_base = self.settings.api_base
+        log.warning("LaaS call to %s failed without an answer: %s",
+                    errors.host_of(exc, api_base), type(exc).__name__)  # fmt: skip
+        return errors.from_transport(exc, self.model, self.settings.timeout, api_base)
 
     def reply(self, response: httpx.Response, started: float) -> transform.Reply:
         elapsed_ms = (time.perf_counter() - started) * 1000

@@ -26,7 +26,7 @@ fi
 stamp="$venv/.installed"
 want="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "bootstrap: installing $lock into $venv (first run takes about a minute)" >&2
+    echo "bootstrap: installing $lock into $venv (first run: a few minutes)" >&2
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         --require-hashes --no-deps -r "$lock"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \

@@ -75,3 +75,26 @@ def test_the_snippet_is_linked_from_the_docs():
     assert {i.keyword for i in instructions(EXTEND.read_text())} <= {
         "ARG", "FROM", "COPY", "RUN", "CMD", "ENV", "USER"
     }  # fmt: skip
+
+
+def test_install_doc_config_has_the_guard_and_answers_a_400_once():
+    block = yaml.safe_load(re.findall(r"```yaml\n(.*?)```", INSTALL, re.S)[0])
+    assert "laas_provider.guard.request_guard" in block["litellm_settings"]["callbacks"]
+    assert block["router_settings"]["fallback_on_unsupported_params"] is False
+    shipped = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert "laas_provider.guard.request_guard" in shipped["litellm_settings"]["callbacks"]
+    assert shipped["router_settings"]["fallback_on_unsupported_params"] is False
+
+
+def test_install_doc_has_a_new_proxy_recipe_for_each_supported_litellm():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
+    compat = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compat)
+    section = INSTALL.split("## A new proxy, per LiteLLM release", 1)[1].split("\n## ", 1)[0]
+    for version in compat.SUPPORTED:
+        assert f"`LITELLM={version}`" in section, version
+    assert "--require-hashes --no-deps -r requirements.lock" in section
+    assert '--upgrade-strategy only-if-needed "litellm==$LITELLM"' in section
+    assert "pip check" in section

@@ -53,3 +53,21 @@ def test_check_script_names_missing_settings(tmp_path):
     done = run_check(tmp_path, {})
     assert done.returncode == 2
     assert "LAAS_API_KEY" in done.stderr and "LAAS_PRESET_HASH" in done.stderr
+
+
+def test_not_configured_is_said_before_litellm_is_loaded(tmp_path):
+    # `import litellm` takes seconds (15 s on a busy machine): "not configured" must not wait.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAAS_")}
+    code = ("import sys; from laas_provider import check; rc = check.main([]); "
+            "print(rc, 'litellm' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr
+    assert "LAAS_PROJECT_CODE" in done.stderr
+
+
+def test_help_is_plain_text_and_names_no_stale_call_count(tmp_path):
+    done = run_check(tmp_path, {}, "--help")
+    assert done.returncode == 0
+    assert "``" not in done.stdout and "at most 20" not in done.stdout
+    assert "--probe" in done.stdout and "asks before" in done.stdout

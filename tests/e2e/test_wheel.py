@@ -43,6 +43,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (out / "build.log").write_text(result.stdout + result.stderr)
     return out
 
 
@@ -111,11 +112,23 @@ def test_wheel_metadata_declares_the_range_and_extras(dist: Path):
     assert not [n for n in names if n.startswith("tests/")]
 
 
+def test_the_build_warns_of_nothing_deprecated(dist: Path):
+    # A `license = {text = ...}` table warned that builds break from 2027-02-18 (PEP 639).
+    log = (dist / "build.log").read_text()
+    assert "Deprecat" not in log and "deprecated" not in log, log[-3000:]
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        meta = zf.read(f"laas_provider-{laas_provider.__version__}.dist-info/METADATA").decode()
+        names = zf.namelist()
+    assert "License-Expression: MIT" in meta.splitlines()
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names
+
+
 def test_sdist_builds_from_what_it_holds(dist: Path):
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as tf:
         names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
-    assert {"pyproject.toml", "README.md", "laas_provider/__init__.py"} <= names
+    assert {"pyproject.toml", "README.md", "LICENSE", "laas_provider/__init__.py"} <= names
 
 
 def test_plain_pip_install_would_add_only_the_plugin(plan):

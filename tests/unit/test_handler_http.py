@@ -118,6 +118,18 @@ async def test_transport_failures_map_to_retryable_errors(laas_api, fault, excep
     with pytest.raises(exception) as caught:
         await litellm.acompletion(**call())
     assert_no_secret(str(caught.value))
+    # What to fix: the host it could not reach, never the URL's path (the preset hash).
+    assert "laas.test" in str(caught.value) and "/api/" not in str(caught.value)
+
+
+def test_an_unreachable_host_is_named_without_path_or_user_info():
+    from laas_provider import errors
+
+    request = httpx.Request("POST", f"https://user:pw@laas.example:8443/api/preset/{'ab' * 32}")
+    exc = httpx.ConnectError("refused", request=request)
+    message = str(errors.from_transport(exc, "m", 30))
+    assert "could not reach LaaS at laas.example:8443 (ConnectError)" in message
+    assert "ab" * 32 not in message and "pw" not in message and "user" not in message
 
 
 @pytest.mark.parametrize(
