@@ -116,8 +116,8 @@ def test_leading_system_messages_stay_system_and_the_tool_instruction_follows_th
             {"role": "system", "content": "d"},
         ],
         {},
-        agent=plan({"tools": tools}, emulation=True),
+        agent=(agent := plan({"tools": tools}, emulation=True)),
     )
     roles = [m["role"] for m in body["messages"]]
     assert roles == ["system", "system", "system", "user", "user"]
-    assert body["messages"][2]["content"][0]["text"].startswith("JSON mode is on.")
+    assert body["messages"][2]["content"][0]["text"] == agent.instruction()
