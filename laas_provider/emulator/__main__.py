@@ -65,6 +65,14 @@ def main(argv: list[str] | None = None) -> None:
         help="deviate from the assumed LaaS behaviour (tests of laas-check --probe): "
         + ", ".join(behaviour.DEVIATIONS),
     )
+    parser.add_argument(
+        "--token-rate",
+        type=float,
+        default=float(os.environ.get("LAAS_EMULATOR_TOKEN_RATE", "0")),
+        metavar="N",
+        help="the model's speed in tokens per second: paces streamed answers, and delays "
+        "whole answers by as long (0: instant)",
+    )
     args = parser.parse_args(argv)
     try:
         deviations = behaviour.parse(args.deviate)
@@ -78,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     app = create_app(args.project_code, args.api_key, projects=dict(args.project))
     app.state.emulator.deviations = deviations
+    app.state.emulator.token_rate = args.token_rate
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
