@@ -48,6 +48,8 @@ async def one_stream(
     client: httpx.AsyncClient, url: str, body: dict, headers: dict
 ) -> tuple[float, float, float]:
     """Seconds to the first byte, to the first token, and to the end of one stream."""
+    if not url:
+        return await plugin_stream(body)
     started = time.perf_counter()
     first_byte = first_token = None
     async with client.stream("POST", url, json=body, headers=headers) as response:
@@ -64,10 +66,33 @@ async def one_stream(
 
 class Target:
     def __init__(self, name: str, url: str, body: dict, headers: dict):
+        """``url`` empty: the plugin in-process, ``body`` its LAAS_* settings."""
         self.name, self.url, self.body, self.headers = name, url, body, headers
         self.ttfb: list[float] = []
         self.ttft: list[float] = []
         self.total: list[float] = []
+
+
+async def plugin_stream(settings: dict) -> tuple[float, float, float]:
+    """The plugin alone (its ``astreaming`` in this process, no proxy): seconds to the first
+    chunk, to the first text, to the end."""
+    from laas_provider import laas_provider
+
+    started = time.perf_counter()
+    first_byte = first_token = None
+    async for chunk in laas_provider.astreaming(
+        model=NATIVE, messages=MESSAGES, api_base=settings["LAAS_API_BASE"],
+        api_key=settings["LAAS_API_KEY"], custom_prompt_dict={}, model_response=None,
+        print_verbose=None, encoding=None, logging_obj=None, litellm_params={},
+        optional_params={"native_stream": "orchestrator", "project_code":
+                         settings["LAAS_PROJECT_CODE"], "preset_hash": settings["LAAS_PRESET_HASH"]},
+    ):  # fmt: skip
+        now = time.perf_counter() - started
+        first_byte = now if first_byte is None else first_byte
+        if first_token is None and chunk["text"]:
+            first_token = now
+    total = time.perf_counter() - started
+    return first_byte or total, first_token or total, total
 
 
 async def measure(targets: list[Target], concurrency: int, rounds: int) -> None:
@@ -88,7 +113,8 @@ async def measure(targets: list[Target], concurrency: int, rounds: int) -> None:
                     target.total.append(total)
 
 
-async def memory_per_stream(proxy: Proxy, model: str, fault: str, count: int) -> float:
+async def memory_per_stream(proxy: Proxy, emulator: Emulator, model: str, fault: str,
+                            count: int) -> float:  # fmt: skip
     """KiB of proxy RSS per request held open (``fault`` keeps each one open upstream)."""
     headers = {"Authorization": f"Bearer {proxy.master_key}"}
     url = f"{proxy.url}/v1/chat/completions"
@@ -102,21 +128,20 @@ async def memory_per_stream(proxy: Proxy, model: str, fault: str, count: int) ->
                                    for _ in range(count)))  # fmt: skip
         await asyncio.sleep(0.5)
         before = rss_kib(proxy.process.pid)
-        opened = asyncio.Event()
-        started = 0
+        sent = emulator.stats()["requests"]
 
         async def hold() -> None:
-            nonlocal started
             async with client.stream("POST", url, json=body, headers=headers) as response:
-                started += 1
-                if started == count:
-                    opened.set()
                 async for _ in response.aiter_lines():
                     pass
 
         tasks = [asyncio.create_task(hold()) for _ in range(count)]
-        await asyncio.wait_for(opened.wait(), 30)
-        await asyncio.sleep(1.0)  # every request now waits on LaaS
+        deadline = time.monotonic() + 30
+        while emulator.stats()["requests"] < sent + count:  # every request reached LaaS
+            if time.monotonic() > deadline:
+                raise RuntimeError("the held requests did not all reach the emulator")
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # and is now waiting on it, mid-stream or for the answer
         during = rss_kib(proxy.process.pid)
         for task in tasks:
             task.cancel()
@@ -124,7 +149,7 @@ async def memory_per_stream(proxy: Proxy, model: str, fault: str, count: int) ->
     return (during - before) / count
 
 
-def run(token_rate: float = 100, quick: bool = False) -> dict:
+def run(token_rate: float = 50, quick: bool = False) -> dict:
     rounds = 3 if quick else 8
     with tempfile.TemporaryDirectory() as tmp:
         log_dir = Path(tmp)
@@ -156,6 +181,7 @@ def run(token_rate: float = 100, quick: bool = False) -> dict:
             for concurrency in (1, 32):
                 targets = [
                     Target("emulator", direct_url, {"messages": MESSAGES}, laas_headers),
+                    Target("plugin", "", env, {}),
                     Target(
                         "native",
                         chat,
@@ -182,11 +208,14 @@ def run(token_rate: float = 100, quick: bool = False) -> dict:
             count = 16 if quick else OPEN_STREAMS
             result["open"] = count
             result["mem_native"] = asyncio.run(
-                memory_per_stream(proxy, NATIVE, "kind=stall;after=3;delay=60", count)
+                memory_per_stream(proxy, emulator, NATIVE, "kind=stall;after=3;delay=60", count)
             )
             result["mem_faked"] = asyncio.run(
-                memory_per_stream(proxy, FAKED, "kind=slow;delay=60", count)
+                memory_per_stream(proxy, emulator, FAKED, "kind=slow;delay=60", count)
             )
+        except Exception:
+            print(proxy.log()[-3000:], emulator.log()[-3000:])  # before the logs are deleted
+            raise
         finally:
             proxy.stop()
             emulator.stop()
@@ -197,18 +226,22 @@ def table(result: dict) -> str:
     lines = [
         f"Streaming (emulator at {result['token_rate']:g} tokens/s; echo answer; median ms). "
         "TTFT = time to the first text chunk; `emulator` = its own SSE endpoint called "
-        "directly (its first byte is the role chunk); native = `native_stream: orchestrator` "
-        "through the proxy; faked = the default (one call, then the answer as chunks).",
+        "directly (its first byte is the role chunk); plugin alone = the handler's astreaming "
+        "called in the bench process (no proxy); native = `native_stream: orchestrator` "
+        "through the proxy; faked = the default (one call, then the answer as chunks); "
+        "native and faked both pay the proxy's own per-request cost.",
         "",
-        "| streams at once | emulator first byte | emulator TTFT | native TTFT | faked TTFT "
-        "| native - emulator TTFT | emulator total | native total | faked total | streams each |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| streams at once | emulator first byte | emulator TTFT | plugin alone TTFT (- emulator) "
+        "| native TTFT | faked TTFT | faked / native TTFT | emulator total | native total "
+        "| faked total | streams each |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
-        e, n, f = r["emulator"], r["native"], r["faked"]
+        e, p, n, f = r["emulator"], r["plugin"], r["native"], r["faked"]
         lines.append(
-            f"| {r['concurrency']} | {e['ttfb']:.1f} | {e['ttft']:.1f} | {n['ttft']:.1f} "
-            f"| {f['ttft']:.1f} | {n['ttft'] - e['ttft']:+.1f} | {e['total']:.1f} "
+            f"| {r['concurrency']} | {e['ttfb']:.1f} | {e['ttft']:.1f} "
+            f"| {p['ttft']:.1f} ({p['ttft'] - e['ttft']:+.1f}) | {n['ttft']:.1f} "
+            f"| {f['ttft']:.1f} | {f['ttft'] / n['ttft']:.1f}x | {e['total']:.1f} "
             f"| {n['total']:.1f} | {f['total']:.1f} | {n['n']} |"
         )
     lines += [
@@ -226,6 +259,6 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--token-rate", type=float, default=100)
+    parser.add_argument("--token-rate", type=float, default=50)
     args = parser.parse_args()
     print(table(run(args.token_rate, args.quick)))

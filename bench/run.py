@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from importlib.metadata import version  # noqa: E402
 
-from bench import bench_bigpayload, bench_gc, plugin, proxy_compare  # noqa: E402
+from bench import bench_bigpayload, bench_gc, bench_stream, plugin, proxy_compare  # noqa: E402
 
 
 def main() -> None:
@@ -48,6 +48,8 @@ def main() -> None:
     parts += ["", bench_bigpayload.table(big)]
     print("\n" + parts[-1], flush=True)
     parts += ["", bench_gc.run(rounds=4 if args.quick else 12, per_round=96 if args.quick else 192)]
+    print("\n" + parts[-1], flush=True)
+    parts += ["", bench_stream.table(bench_stream.run(quick=args.quick))]
     print("\n" + parts[-1], flush=True)
     out = ROOT / "bench" / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import litellm
 import orjson
-from httpx_sse import EventSource, SSEError
 from litellm import CustomLLM
 from litellm._logging import CorrelationContextFilter, JsonFormatter
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
@@ -374,19 +373,19 @@ class LaaSProvider(CustomLLM):
                         yield chunk
                     return
                 _log_call(call.model, response.status_code, (time.perf_counter() - started) * 1000)
-                async for event in EventSource(response).aiter_sse():
-                    try:
-                        delta = live.read_event(event.event, event.data)
-                    except transform.AnswerError as exc:
-                        raise call._unusable(str(exc)) from None
-                    for chunk in relay.feed(delta):
+                reader = live.EventReader()
+                # Read to the end (past [DONE]), so the connection can be reused.
+                async for text in response.aiter_text():
+                    for chunk in relay.feed_events(reader.feed(text)):
                         yield chunk
-                    if relay.done:
-                        break
+                    if relay.problem is not None:  # after the text that came before it
+                        raise call._unusable(str(relay.problem))
+                for chunk in relay.feed_events(reader.close()):
+                    yield chunk
+                if relay.problem is not None:
+                    raise call._unusable(str(relay.problem))
         except httpx.TransportError as exc:
             raise call.transport_error(exc) from None
-        except SSEError as exc:
-            raise call._unusable(f"the event stream is broken ({exc})") from None
         if not relay.ended:
             raise call._unusable("the stream ended before the answer was complete (no [DONE])")
         for chunk in await self._close(call, relay):

@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(args.project_code, args.api_key, projects=dict(args.project))
     app.state.emulator.deviations = deviations
     app.state.emulator.token_rate = args.token_rate
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # Idle connections are kept longer than the proxy's pool keeps them (aiohttp: 15 s), so
+    # the client always closes first: uvicorn's 5 s default races a reused connection.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=30)
 
 
 if __name__ == "__main__":

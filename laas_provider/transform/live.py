@@ -1,9 +1,12 @@
-"""A natively streamed LaaS answer, event by event -> litellm stream chunks (pure).
+"""A natively streamed LaaS answer -> litellm stream chunks (pure).
 
-The handler reads the server-sent events (httpx-sse) and hands each one's ``event`` and
-``data`` here; ``Relay`` says what to send the client now. Text is relayed as it arrives,
-except under tool emulation, where whatever may be a tool call is held back until the
-answer is complete, read with ``read_answer`` and validated (``Holdback``; docs/tools.md).
+The handler hands each piece of text it reads from LaaS to ``EventReader`` (httpx-sse's
+decoders: lines, then server-sent events), each event to ``read_event``, and the deltas to
+``Relay``, which says what to send the client now. Events that arrived in one network read
+go out as one chunk: under load the proxy sends fewer, bigger chunks instead of falling
+behind one per token. Text is relayed as it arrives, except under tool emulation, where
+whatever may be a tool call is held back until the answer is complete, read with
+``read_answer`` and validated (``Holdback``; docs/tools.md).
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+# The decoders httpx-sse's EventSource runs, used directly so that a network read's events
+# come out together (EventSource yields them one at a time). Pinned <0.5 in pyproject.
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+from httpx_sse._models import ServerSentEvent
 from litellm.types.utils import GenericStreamingChunk, Usage
 
 from .response import AnswerError, Reply, content_text, created_seconds, finish_reason, usage_of
@@ -38,6 +46,29 @@ class Delta:
     id: str | None = None
     created: int | None = None
     done: bool = False
+
+
+class EventReader:
+    """Text as it is read -> the complete server-sent events in it (the rest is kept)."""
+
+    def __init__(self) -> None:
+        self.lines = SSELineDecoder()
+        self.events = SSEDecoder()
+
+    def feed(self, text: str) -> list[ServerSentEvent]:
+        return self._decode(self.lines.decode(text))
+
+    def close(self) -> list[ServerSentEvent]:
+        """At the end of the body: an event the service did not end with a blank line."""
+        return self._decode([*self.lines.flush(), ""])
+
+    def _decode(self, lines: list[str]) -> list[ServerSentEvent]:
+        found = []
+        for line in lines:
+            event = self.events.decode(line.rstrip("\n"))
+            if event is not None:
+                found.append(event)
+        return found
 
 
 def read_event(event: str, data: str) -> Delta:
@@ -155,6 +186,7 @@ class Relay:
         self.id: str | None = None
         self.created: int | None = None
         self.done = False
+        self.problem: AnswerError | None = None  # an unusable event ended the reading
 
     def feed(self, delta: Delta) -> list[GenericStreamingChunk]:
         if delta.done:
@@ -170,6 +202,25 @@ class Relay:
             return []
         self.parts.append(delta.text)
         text = self.holdback.feed(delta.text) if self.holdback else delta.text
+        return [_chunk(text)] if text else []
+
+    def feed_events(self, events: list[ServerSentEvent]) -> list[GenericStreamingChunk]:
+        """One read's events -> at most one text chunk; an unusable event stops the reading
+        and is kept in ``problem`` (the text before it is still returned)."""
+        deltas = []
+        for event in events:
+            if self.done:
+                break
+            try:
+                deltas.append(read_event(event.event, event.data))
+            except AnswerError as exc:
+                self.problem = exc
+                break
+        return self.feed_all(deltas)
+
+    def feed_all(self, deltas: list[Delta]) -> list[GenericStreamingChunk]:
+        """Several deltas (one network read's worth) -> at most one text chunk."""
+        text = "".join(c["text"] for d in deltas if not self.done for c in self.feed(d))
         return [_chunk(text)] if text else []
 
     @property
@@ -250,4 +301,4 @@ def stream_body(body: Mapping[str, Any], mode: str) -> dict[str, Any]:
     return {**body, "stream": True}
 
 
-__all__ = ["DONE", "Delta", "Holdback", "Relay", "read_event", "stream_body"]
+__all__ = ["DONE", "Delta", "EventReader", "Holdback", "Relay", "read_event", "stream_body"]

@@ -78,12 +78,13 @@ def oai(sse_proxy: Proxy, sse_emulator: Emulator) -> openai.OpenAI:
     )
 
 
-def timed_stream(stream) -> tuple[str, list, float, float]:
-    """Text, chunks, seconds to the first text and to the end."""
+def timed_stream(create, **kwargs) -> tuple[str, list, float, float]:
+    """``create(**kwargs, stream=True)``: text, chunks, seconds to the first text and to the
+    end (from the request, headers included: the faked path sends them with its first chunk)."""
     started = time.perf_counter()
     first = None
     chunks = []
-    for chunk in stream:
+    for chunk in create(**kwargs, stream=True):
         chunks.append(chunk)
         if first is None and chunk.choices and chunk.choices[0].delta.content:
             first = time.perf_counter() - started
@@ -96,7 +97,7 @@ def timed_stream(stream) -> tuple[str, list, float, float]:
 def test_native_stream_sends_the_first_token_long_before_the_end(oai, model):
     whole = oai.chat.completions.create(model="faked", messages=USER).choices[0].message.content
     text, chunks, first, total = timed_stream(
-        oai.chat.completions.create(model=model, messages=USER, stream=True)
+        oai.chat.completions.create, model=model, messages=USER
     )
     assert text == whole
     assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 10
@@ -105,9 +106,7 @@ def test_native_stream_sends_the_first_token_long_before_the_end(oai, model):
 
 
 def test_faked_stream_sends_the_first_token_at_the_end(oai):
-    _, _, first, total = timed_stream(
-        oai.chat.completions.create(model="faked", messages=USER, stream=True)
-    )
+    _, _, first, total = timed_stream(oai.chat.completions.create, model="faked", messages=USER)
     assert first > total * 0.8
 
 
@@ -141,9 +140,7 @@ def test_usage_is_the_services_on_v2_and_estimated_on_the_orchestrator(oai):
 def test_v2_that_ignores_stream_is_faked_from_its_one_answer(oai, sse_emulator):
     httpx.post(f"{sse_emulator.url}/_emulator/behaviour", json={"deviate": []}).raise_for_status()
     try:
-        text, _, _, _ = timed_stream(
-            oai.chat.completions.create(model="v2-sse", messages=USER, stream=True)
-        )
+        text, _, _, _ = timed_stream(oai.chat.completions.create, model="v2-sse", messages=USER)
     finally:
         httpx.post(
             f"{sse_emulator.url}/_emulator/behaviour", json={"deviate": ["stream_sse"]}
@@ -222,7 +219,7 @@ def test_a_plain_text_answer_streams_under_tool_emulation(oai, sse_emulator):
     answer = "It is probably sunny in Seoul, but I can check if you like."
     script(sse_emulator, answer)
     text, chunks, first, total = timed_stream(
-        oai.chat.completions.create(model="orch-agent", messages=USER, tools=[WEATHER], stream=True)
+        oai.chat.completions.create, model="orch-agent", messages=USER, tools=[WEATHER]
     )
     assert text == answer
     assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 5
@@ -270,9 +267,11 @@ def test_anthropic_stream_gets_text_as_it_arrives(sse_proxy, sse_emulator):
     claude = anthropic.Anthropic(
         base_url=sse_proxy.url, api_key=sse_proxy.master_key, max_retries=0
     )
+    claude.messages.create(model="orch", max_tokens=1024, messages=USER)  # the bridge warmed up
+    long = [{"role": "user", "content": "Stream a long answer. " * 30}]  # ~2.5 s to stream
     started = time.perf_counter()
     first = None
-    with claude.messages.stream(model="orch", max_tokens=1024, messages=USER) as stream:
+    with claude.messages.stream(model="orch", max_tokens=1024, messages=long) as stream:
         for text in stream.text_stream:
             if first is None and text:
                 first = time.perf_counter() - started

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from laas_provider.transform import AnswerError, plan
-from laas_provider.transform.live import Holdback, Relay, read_event, stream_body
+from laas_provider.transform.live import EventReader, Holdback, Relay, read_event, stream_body
 
 WEATHER = {
     "type": "function",
@@ -183,3 +183,27 @@ def reply_usage():
     from litellm.types.utils import Usage
 
     return Usage(prompt_tokens=1, completion_tokens=2, total_tokens=3)
+
+
+def test_events_split_across_reads_are_decoded_whole():
+    reader = EventReader()
+    assert reader.feed('data: {"choices": [{"delta": {"content": "He') == []
+    (event,) = reader.feed('llo"}}]}\n\ndata: [DO')
+    assert read_event(event.event, event.data).text == "Hello"
+    (done,) = reader.feed("NE]\n\n")
+    assert read_event(done.event, done.data).done
+
+
+def test_an_unterminated_last_event_is_read_at_the_end():
+    reader = EventReader()
+    assert reader.feed("event: x\ndata: [DONE]") == []
+    (event,) = reader.close()
+    assert (event.event, event.data) == ("x", "[DONE]")
+
+
+def test_events_of_one_read_go_out_as_one_chunk():
+    reader = EventReader()
+    relay = Relay(PLAIN)
+    events = reader.feed("".join(f"data: {event(t)}\n\n" for t in ("a", "b", "c")))
+    chunks = relay.feed_all([read_event(e.event, e.data) for e in events])
+    assert [c["text"] for c in chunks] == ["abc"]
