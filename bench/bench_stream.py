@@ -136,10 +136,12 @@ async def memory_per_stream(proxy: Proxy, emulator: Emulator, model: str, fault:
                     pass
 
         tasks = [asyncio.create_task(hold()) for _ in range(count)]
-        deadline = time.monotonic() + 30
-        while emulator.stats()["requests"] < sent + count:  # every request reached LaaS
+        deadline = time.monotonic() + 60
+        while (reached := emulator.stats()["requests"] - sent) < count:  # all reached LaaS
             if time.monotonic() > deadline:
-                raise RuntimeError("the held requests did not all reach the emulator")
+                failed = [t.exception() for t in tasks if t.done() and not t.cancelled()]
+                raise RuntimeError(f"{reached} of {count} held requests reached the emulator; "
+                                   f"{len(failed)} failed: {failed[:2]}")  # fmt: skip
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)  # and is now waiting on it, mid-stream or for the answer
         during = rss_kib(proxy.process.pid)
