@@ -216,7 +216,7 @@ def script(emulator: Emulator, *answers: str) -> None:
 
 
 def test_a_plain_text_answer_streams_under_tool_emulation(oai, sse_emulator):
-    answer = "It is probably sunny in Seoul, but I can check if you like."
+    answer = "It is probably sunny in Seoul, but I can check if you like. " * 6  # ~1 s
     script(sse_emulator, answer)
     text, chunks, first, total = timed_stream(
         oai.chat.completions.create, model="orch-agent", messages=USER, tools=[WEATHER]
