@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from dotenv import dotenv_values, find_dotenv
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -37,6 +37,7 @@ ADMIN_KEYS = frozenset(
         "preset_params",
         "allow_client_preset",
         "tool_emulation",
+        "native_stream",
     }
 )
 # What a deployment with `allow_client_preset: true` lets its clients choose.
@@ -50,7 +51,16 @@ ENV = {
     "project_code": "LAAS_PROJECT_CODE",
     "preset_hash": "LAAS_PRESET_HASH",
     "laas_timeout": "LAAS_TIMEOUT",
+    "native_stream": "LAAS_NATIVE_STREAM",
 }
+
+# `native_stream` values: which LaaS endpoint streams a `stream=True` request (docs/streaming.md).
+# Off (the default), the answer is fetched whole and re-sent as chunks (LaaS v2 documents no
+# streaming). `v2`: the preset v2 endpoint with `stream: true`, for a LaaS that answers it
+# with SSE (`laas-check --probe` tells). `orchestrator`: Ennoia's SSE endpoint
+# `/api/llm-orchestrator/chat/stream/{hash}/2`.
+STREAM_MODES = ("off", "v2", "orchestrator")
+_OFF = ("", "off", "false", "0", "no", "none")
 
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
@@ -79,10 +89,18 @@ class LaaSSettings(BaseModel):
     project_code: SecretStr
     preset_hash: SecretStr
     timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    native_stream: Literal["off", "v2", "orchestrator"] = "off"
 
     @property
     def chat_url(self) -> str:
         return f"{self.api_base.rstrip('/')}/api/preset/v2/chat/completions"
+
+    def stream_url(self) -> str:
+        """Where a natively streamed request goes (``native_stream`` is not off)."""
+        if self.native_stream == "orchestrator":
+            preset = self.preset_hash.get_secret_value()
+            return f"{self.api_base.rstrip('/')}/api/llm-orchestrator/chat/stream/{preset}/2"
+        return self.chat_url
 
     def preset_url(self) -> str:
         return f"{self.api_base.rstrip('/')}/api/preset/{self.preset_hash.get_secret_value()}"
@@ -144,6 +162,20 @@ def from_environment(name: str) -> str | None:
     return os.environ.get(name) or _dotenv().get(name)
 
 
+def stream_mode(value: Any) -> str:
+    """``native_stream`` as one of STREAM_MODES (``false``/unset: off)."""
+    if value is None or value is False:
+        return "off"
+    text = str(value).strip().lower()
+    if text in _OFF:
+        return "off"
+    if text in STREAM_MODES:
+        return text
+    raise SettingsError(
+        "native_stream / LAAS_NATIVE_STREAM must be off (false), v2 or orchestrator"
+    )
+
+
 def resolve(
     api_base: str | None,
     api_key: str | None,
@@ -159,7 +191,10 @@ def resolve(
     lookup = from_environment if env is None else env.get
     given = {"api_base": api_base, "api_key": api_key}
     given.update(
-        {key: deployment.get(key) for key in ("project_code", "preset_hash", "laas_timeout")}
+        {
+            key: deployment.get(key)
+            for key in ("project_code", "preset_hash", "laas_timeout", "native_stream")
+        }
     )
 
     values: dict[str, Any] = {}
@@ -185,6 +220,7 @@ def resolve(
         raise SettingsError("laas_timeout / LAAS_TIMEOUT must be a number of seconds") from None
     if isinstance(timeout, int | float) and 0 < timeout < read_timeout:
         read_timeout = float(timeout)
+    values["native_stream"] = stream_mode(values.get("native_stream"))
     try:
         return LaaSSettings(**values, timeout=read_timeout)
     except ValidationError as exc:

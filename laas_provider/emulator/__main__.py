@@ -65,6 +65,14 @@ def main(argv: list[str] | None = None) -> None:
         help="deviate from the assumed LaaS behaviour (tests of laas-check --probe): "
         + ", ".join(behaviour.DEVIATIONS),
     )
+    parser.add_argument(
+        "--token-rate",
+        type=float,
+        default=float(os.environ.get("LAAS_EMULATOR_TOKEN_RATE", "0")),
+        metavar="N",
+        help="the model's speed in tokens per second: paces streamed answers, and delays "
+        "whole answers by as long (0: instant)",
+    )
     args = parser.parse_args(argv)
     try:
         deviations = behaviour.parse(args.deviate)
@@ -78,7 +86,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     app = create_app(args.project_code, args.api_key, projects=dict(args.project))
     app.state.emulator.deviations = deviations
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    app.state.emulator.token_rate = args.token_rate
+    # Idle connections are kept longer than the proxy's pool keeps them (aiohttp: 15 s), so
+    # the client always closes first: uvicorn's 5 s default races a reused connection.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_keep_alive=30)
 
 
 if __name__ == "__main__":

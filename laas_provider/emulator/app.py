@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import agent, behaviour, faults, multimodal, openai_compat
+from . import agent, behaviour, faults, multimodal, openai_compat, streaming
 from .faults import Fault
 from .presets import PRESETS, Preset, preset_hash
 from .state import State
@@ -159,7 +159,9 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
     if request.client:
         state.connections.add((request.client.host, request.client.port))
     fault = _next_fault(state, body, project)
-    if fault is not None and fault.kind == "slow":
+    if fault is not None and fault.kind in streaming.STREAM_FAULTS:
+        request.state.stream_fault = fault  # acts once the answer streams
+    elif fault is not None and fault.kind == "slow":
         if not await faults.wait_for_caller(fault.delay, request):
             state.disconnected += 1
             return Response(status_code=499)
@@ -189,6 +191,15 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
     return behaviour.respond(state, answer(state, preset, params, messages, seen), body, params)
 
 
+async def _whole(state: State, answer: dict, request: Request) -> Response:
+    """A whole answer, sent when its last token would have been generated (--token-rate)."""
+    wait = streaming.generation_seconds(answer, state.token_rate)
+    if wait and not await faults.wait_for_caller(wait, request):
+        state.disconnected += 1
+        return Response(status_code=499)
+    return JSONResponse(answer)
+
+
 def create_app(
     project_code: str,
     api_key: str,
@@ -200,6 +211,7 @@ def create_app(
         project_code, api_key, {p.hash: p for p in presets}, projects=dict(projects or {})
     )
     state.latency = float(os.environ.get("LAAS_EMULATOR_LATENCY_MS", "0")) / 1000
+    state.token_rate = float(os.environ.get("LAAS_EMULATOR_TOKEN_RATE", "0"))
     app = FastAPI(title="LaaS emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.emulator = state
     openai_compat.register(app, state, handle_chat)
@@ -219,7 +231,28 @@ def create_app(
         if not isinstance(body, dict):
             return error(400, "request body must be a JSON object")
         result = await handle_chat(state, body, request)
-        return result if isinstance(result, Response) else JSONResponse(result)
+        if isinstance(result, Response):
+            return result
+        if behaviour.streams(state, body):
+            return streaming.respond(state, result, True, request)
+        return await _whole(state, result, request)
+
+    @app.post("/api/llm-orchestrator/chat/stream/{preset_id}/2")
+    async def orchestrator_stream(preset_id: str, request: Request) -> Response:
+        # Ennoia's SSE endpoint (docs/assumptions.md): the hash in the path, the same
+        # headers and body otherwise; assumed to send no usage (the plugin estimates it).
+        if not authorised(request):
+            return error(401, "invalid project or apiKey")
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return error(400, "request body is not valid JSON")
+        if not isinstance(body, dict):
+            return error(400, "request body must be a JSON object")
+        result = await handle_chat(state, {**body, "hash": preset_id}, request)
+        if isinstance(result, Response):
+            return result
+        return streaming.respond(state, result, False, request)
 
     @app.get("/api/preset/{preset_id}")
     async def preset_info(preset_id: str, request: Request) -> Response:

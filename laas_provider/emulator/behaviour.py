@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
-from . import openai_compat, variants
+from . import variants
 from .state import State
 
 ENV = "LAAS_EMULATOR_DEVIATE"
@@ -174,19 +174,12 @@ def respond(
         body = {k: v for k, v in body.items() if k != "max_tokens"}
     answer = variants.apply(answer, body, params)
     _finish(state, answer, body)
-    if body.get("stream") is True and "stream_sse" in state.deviations:
-        text = answer["choices"][0]["message"].get("content") or ""
-        answer["choices"][0]["message"]["content"] = _text(text)
-        return StreamingResponse(
-            openai_compat._stream(answer, include_usage=True), media_type="text/event-stream"
-        )
     return answer
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return content if isinstance(content, str) else ""
+def streams(state: State, body: dict[str, Any]) -> bool:
+    """Whether a v2 call is answered with SSE (``stream: true`` under ``stream_sse``)."""
+    return body.get("stream") is True and "stream_sse" in state.deviations
 
 
 # --- errors and preset info: an ASGI wrapper that costs nothing when no deviation is on ------

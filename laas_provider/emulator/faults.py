@@ -9,7 +9,8 @@ a string being sent as HTML), ``malformed`` (200 with broken JSON), ``no_choices
 without ``choices``), ``huge`` (200 with an answer of ``size`` bytes), ``truncated`` (the
 body is cut off mid-way), ``reset`` (the connection is dropped without an answer),
 ``hang`` (the connection is accepted and never answered), ``slow`` (the normal answer,
-after ``delay`` seconds). A queued fault with ``project`` set only hits calls carrying that
+after ``delay`` seconds); on streamed answers also ``cut``, ``bad_event``, ``stall`` and
+``error_event`` after ``after`` tokens (``streaming.py``). A queued fault with ``project`` set only hits calls carrying that
 ``project`` header (one LaaS deployment of several failing while the others answer).
 With ``echo`` set, a ``status`` fault's message repeats the call's own credentials
 (``denied: apiKey=… project=… hash=…``), as a careless upstream might: each deployment's
@@ -41,6 +42,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     project: str | None = None  # queued faults only: hit only calls for this project code
     echo: bool = False  # the error message repeats the call's apiKey, project and hash
+    after: int = 0  # mid-stream kinds (streaming.py): tokens sent before the fault
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
@@ -48,7 +50,7 @@ class Fault:
         fault = cls()
         for item in filter(None, (p.strip() for p in spec.split(";"))):
             key, _, value = item.partition("=")
-            if key in ("status", "count", "size"):
+            if key in ("status", "count", "size", "after"):
                 setattr(fault, key, int(value))
             elif key == "delay":
                 fault.delay = float(value)

@@ -22,6 +22,9 @@ class State:
     # Client (host, port) pairs seen: one per TCP connection, so tests can check reuse.
     connections: set[tuple[str, int]] = field(default_factory=set)
     latency: float = 0.0  # seconds added to every chat answer (LAAS_EMULATOR_LATENCY_MS)
+    # The model's speed, tokens per second (0: instant): paces streamed answers, and delays
+    # a whole answer by the time it would take to stream (--token-rate, streaming.py).
+    token_rate: float = 0.0
     disconnected: int = 0
     # Scripted answers per (preset hash, match text) (POST /_emulator/script), used before
     # anything else; match "" answers any call of the preset.

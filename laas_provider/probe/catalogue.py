@@ -32,6 +32,7 @@ from .judges import (
     judge_usage,
     needs_answer,
     snippet,
+    stream_advice,
 )
 from .model import (
     DEFAULT_IMAGE_URL,
@@ -265,9 +266,7 @@ def build_probes(image_url: str = DEFAULT_IMAGE_URL, pdf_url: str = DEFAULT_PDF_
         chat_probe("stream", PONG, (
             Check("stream", "streaming",
                   "no streaming: `stream: true` is refused or ignored (one JSON answer)",
-                  judge_stream,
-                  row_plugin((PONG, {"max_tokens": 16, "stream": True}),
-                             "fakes the stream from one answer")),),
+                  judge_stream, stream_advice),),
             max_tokens=16, keys={"stream": True}),
         chat_probe("tools", TOOL_ASK, (
             Check("tools", "roles",

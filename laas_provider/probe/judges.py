@@ -163,6 +163,32 @@ def judge_temperature(o: Outcome) -> tuple[str, str]:
     return verdict, observed
 
 
+def relayable_stream(o: Outcome) -> bool:
+    """An SSE answer that ``native_stream: v2`` can relay: OpenAI-like chunks (``choices``)
+    and a last ``data: [DONE]``."""
+    lines = [line[5:].strip() for line in o.text.splitlines() if line.startswith("data:")]
+    if not lines or lines[-1] != "[DONE]":
+        return False
+    try:
+        first = json.loads(next(line for line in lines if line.startswith("{")))
+    except (StopIteration, ValueError):
+        return False
+    return isinstance(first, dict) and isinstance(first.get("choices"), list)
+
+
+def stream_advice(o: Outcome) -> str:
+    """What the report tells the administrator to do about ``native_stream``."""
+    if o.status is not None and o.sse and relayable_stream(o):
+        return ("fakes the stream from one answer unless `native_stream: v2` is set; this LaaS "
+                "streams OpenAI-like chunks ending in [DONE]: set `native_stream: v2` on the "
+                "deployment for real streaming (docs/streaming.md)")  # fmt: skip
+    if o.status is not None and o.sse:
+        return ("fakes the stream from one answer; this SSE is not the shape `native_stream: "
+                "v2` reads (OpenAI chunks, [DONE]): keep native_stream off")  # fmt: skip
+    return ("fakes the stream from one answer; LaaS did not stream, so keep `native_stream` "
+            "off for v2 (`orchestrator` is Ennoia's own SSE endpoint)")  # fmt: skip
+
+
 def judge_stream(o: Outcome) -> tuple[str, str]:
     if o.status is None:
         return UNKNOWN, http(o)

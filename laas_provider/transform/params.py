@@ -45,6 +45,7 @@ OWN_KEYS = frozenset(
         "laas_timeout",
         "allow_client_preset",
         "tool_emulation",
+        "native_stream",
     }
 )
 # Read by transform.tools (the emulation plan), never forwarded.

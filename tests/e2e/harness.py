@@ -90,8 +90,10 @@ class Process:
 
 class Emulator(Process):
     def __init__(self, log_dir: Path, project_code: str = PROJECT_CODE, api_key: str = API_KEY,
-                 projects: dict[str, str] | None = None):  # fmt: skip
-        """``projects``: more project codes (-> apiKey) the emulator accepts."""
+                 projects: dict[str, str] | None = None,
+                 extra_args: tuple[str, ...] = ()):  # fmt: skip
+        """``projects``: more project codes (-> apiKey) the emulator accepts; ``extra_args``
+        more command-line options (e.g. ``--token-rate``)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.project_code = project_code
@@ -100,6 +102,7 @@ class Emulator(Process):
                 "--project-code", project_code, "--api-key", api_key]  # fmt: skip
         for code, key in (projects or {}).items():
             argv += ["--project", f"{code}:{key}"]
+        argv += list(extra_args)
         super().__init__(f"emulator-{self.port}", argv, dict(os.environ), log_dir)
 
     def start(self, health_url: str | None = None, seconds: float = 30) -> None:

@@ -227,6 +227,10 @@ def test_judges():
     assert verdict == model.DISAGREE and "[DONE]" in observed and "choices, id" in observed
     assert judges.judge_stream(answer())[0] == model.AGREE
     assert judges.judge_stream(model.Outcome(status=400, data={"message": "no"}))[0] == model.AGREE
+    assert "set `native_stream: v2`" in judges.stream_advice(sse)
+    odd = model.Outcome(status=200, content_type="text/event-stream", text="data: hello\n\n")
+    assert "keep native_stream off" in judges.stream_advice(odd)
+    assert "keep `native_stream` off" in judges.stream_advice(answer())
     assert judges.judge_max_tokens(8)(answer("1 2 3 4", "max_tokens"))[0] == model.AGREE
     long = answer(" ".join(map(str, range(1, 31))), "stop", usage={"completion_tokens": 90})
     assert judges.judge_max_tokens(8)(long)[0] == model.DISAGREE

@@ -117,3 +117,31 @@ def test_allow_client_preset_off_refuses_a_client_preset(switch):
 )  # fmt: skip
 def test_switched_on_is_the_one_boolean_parser(value, on):
     assert settings.switched_on(value) is on
+
+
+@pytest.mark.parametrize(
+    ("given", "mode"),
+    [(None, "off"), (False, "off"), ("false", "off"), ("off", "off"), ("v2", "v2"),
+     ("ORCHESTRATOR", "orchestrator")],
+)  # fmt: skip
+def test_native_stream_is_off_unless_an_endpoint_is_named(given, mode):
+    assert resolve(None, None, {"native_stream": given}, env=ENV).native_stream == mode
+
+
+def test_native_stream_falls_back_on_the_environment_and_refuses_unknown_values():
+    assert resolve(None, None, {}, env={**ENV, "LAAS_NATIVE_STREAM": "v2"}).native_stream == "v2"
+    with pytest.raises(SettingsError, match="native_stream"):
+        resolve(None, None, {"native_stream": True}, env=ENV)
+
+
+def test_each_native_stream_endpoint_has_its_url():
+    s = resolve("http://laas/", None, {"native_stream": "orchestrator"}, env=ENV)
+    assert s.stream_url() == f"http://laas/api/llm-orchestrator/chat/stream/{'e' * 64}/2"
+    s = resolve("http://laas", None, {"native_stream": "v2"}, env=ENV)
+    assert s.stream_url() == "http://laas/api/preset/v2/chat/completions"
+
+
+def test_a_client_may_not_switch_native_streaming_on():
+    request = {"proxy_server_request": {"body": {"extra_body": {"native_stream": "v2"}}}}
+    with pytest.raises(InputError, match="native_stream"):
+        settings.check_client_keys(request, {})
