@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from laas_provider.emulator.agent import PROTOCOL_STARTS
 from laas_provider.transform.messages import MID_SYSTEM_LEAD
 
 from .harness import Emulator, Proxy
@@ -80,7 +81,7 @@ def conversation(emulator: Emulator, match: str) -> list[dict[str, Any]]:
 
 def tools_listed(body: dict[str, Any]) -> list[str]:
     """The tool names the plugin's instruction offered in this LaaS call."""
-    instruction = next(t for t in texts(body) if t.startswith("JSON mode is on."))
+    instruction = next(t for t in texts(body) if t.startswith(PROTOCOL_STARTS))
     return [
         json.loads(line)["name"] for line in instruction.splitlines() if line.startswith('{"name":')
     ]
@@ -88,7 +89,7 @@ def tools_listed(body: dict[str, Any]) -> list[str]:
 
 def report(agent: str, sent: list[dict[str, Any]]) -> None:
     """The figures docs/clients.md gives (seen with ``pytest -s``)."""
-    instruction = next((t for t in texts(sent[0]) if t.startswith("JSON mode is on.")), "")
+    instruction = next((t for t in texts(sent[0]) if t.startswith(PROTOCOL_STARTS)), "")
     tools = len(tools_listed(sent[0])) if instruction else 0
     print(f"{agent}: {len(sent)} LaaS calls, {tools} tools, instruction {len(instruction)} chars")
 
@@ -203,6 +204,6 @@ def test_aider_edits_a_file_in_a_git_repo_through_chat_completions(
     assert (work / "hello.txt").read_text() == "hi\n"
     sent = conversation(emulator, task)
     assert len(sent) == 1, [texts(b)[-1][:200] for b in sent]
-    assert not any(t.startswith("JSON mode is on.") for t in texts(sent[0]))  # no tools
+    assert not any(t.startswith(PROTOCOL_STARTS) for t in texts(sent[0]))  # no tools
     assert "raw.githubusercontent.com" not in done.stdout + done.stderr  # no price-map fetch
     report("aider", sent)
