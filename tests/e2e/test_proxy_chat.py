@@ -6,6 +6,7 @@ import openai
 import pytest
 
 from laas_provider.emulator import preset_hash
+from laas_provider.transform.messages import MID_SYSTEM_LEAD
 
 
 def test_plain_chat_returns_the_emulator_answer(client, emulator):
@@ -25,7 +26,9 @@ def test_plain_chat_returns_the_emulator_answer(client, emulator):
     assert "model" not in sent and "stream" not in sent
 
 
-def test_system_and_multi_turn_history_arrive_in_order(client, emulator):
+def test_system_and_multi_turn_history_arrive_in_order_a_later_system_turn_as_a_marked_user_turn(
+    client, emulator
+):
     reply = client.chat.completions.create(
         model="laas-chat",
         messages=[
@@ -36,15 +39,13 @@ def test_system_and_multi_turn_history_arrive_in_order(client, emulator):
             {"role": "user", "content": [{"type": "text", "text": "Second"}]},
         ],
     )
-    assert "roles: system,system,user,assistant,system,user" in reply.choices[0].message.content
+    # A system/developer turn after the conversation began is a user turn in its place,
+    # marked as the application's (LaaS models behind Claude refuse a later system turn).
+    assert "roles: system,system,user,assistant,user,user" in reply.choices[0].message.content
     (sent,) = emulator.received()
-    assert [m["role"] for m in sent["messages"]] == [
-        "system",
-        "user",
-        "assistant",
-        "system",
-        "user",
-    ]
+    assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "user", "user"]
+    note = sent["messages"][3]["content"][0]["text"]
+    assert note.startswith(MID_SYSTEM_LEAD) and note.endswith("Dev note")
 
 
 def test_params_fill_the_preset_variable(client):
