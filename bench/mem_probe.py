@@ -166,10 +166,10 @@ def _patch() -> None:
 
         auth.read_request_body = probed_read
     try:
-        from laas_provider import handler
+        from laas_provider import call
     except ImportError:
         return
-    init = handler._Call.__init__
+    init = call._Call.__init__
 
     @functools.wraps(init)
     def probed_init(self, *args, **kwargs):
@@ -177,7 +177,7 @@ def _patch() -> None:
         init(self, *args, **kwargs)
         mark("plugin: body built (_Call done)")
 
-    handler._Call.__init__ = probed_init
+    call._Call.__init__ = probed_init
 
 
 def _make_probe():

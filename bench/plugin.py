@@ -155,7 +155,7 @@ def guard_overhead(rounds: int = 5, n: int = 5000) -> tuple[float, float]:
     from litellm.proxy._types import UserAPIKeyAuth
     from litellm.proxy.utils import ProxyLogging
 
-    from laas_provider import non_chat
+    from laas_provider.proxy import non_chat
 
     async def go() -> tuple[float, float]:
         logging_obj = ProxyLogging(user_api_key_cache=DualCache())

@@ -29,8 +29,8 @@ def __getattr__(name: str) -> Any:
     global _instance
     if name == "laas_provider":
         if _instance is None:
-            from . import model_info, non_chat, refusal_log
             from .handler import LaaSProvider
+            from .proxy import model_info, non_chat, refusal_log
 
             _instance = LaaSProvider()
             # In the proxy: non-chat calls on LaaS models get a 400 before routing.

@@ -72,7 +72,7 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     then the names LaaS and LiteLLM print them under (``apiKey=…``, ``'hash': '…'``).
 
     Error messages only; log records go through ``redact``'s filter."""
-    from . import redact  # here: redact imports this module
+    from .logs import redact  # here: redact imports this module
 
     own = sorted((s for s in secrets if s), key=len, reverse=True)
     return redact.redact(mask_each(text, own))

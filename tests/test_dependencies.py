@@ -75,7 +75,7 @@ def third_party_imports(files: list[Path]) -> dict[str, set[str]]:
 
 
 EMULATOR = sorted((PACKAGE / "emulator").rglob("*.py"))
-HOOKS = [PACKAGE / "guard.py", PACKAGE / "non_chat.py"]
+HOOKS = [PACKAGE / "proxy" / "guard.py", PACKAGE / "proxy" / "non_chat.py"]
 PLUGIN = sorted(p for p in PACKAGE.rglob("*.py") if p not in EMULATOR and p not in HOOKS)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import refuse
-from .content import to_laas_part
+from .media.content import to_laas_part
 from .tools import calls_as_text, result_as_text
 
 # OpenAI role -> LaaS role. `developer` is OpenAI's newer name for `system`.

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from laas_provider.gc_freeze import WARM_UP_CALLS
+from laas_provider.proxy.gc_freeze import WARM_UP_CALLS
 
 from .gateway import call, shipped_config, shipped_env, wait_for
 from .harness import Proxy

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from laas_provider import b64
+from laas_provider.transform.media import b64
 
 
 @settings(max_examples=300, deadline=None)

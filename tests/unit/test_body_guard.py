@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from laas_provider import body_guard
+from laas_provider.proxy import body_guard
 
 NOT_OBJECTS = {
     b"[]": "a list",
@@ -135,7 +135,7 @@ def test_install_before_and_after_the_app_started_and_only_once():
 def test_loading_the_guard_inside_the_proxy_puts_the_check_in_front_of_its_app():
     from litellm.proxy import proxy_server
 
-    from laas_provider import guard
+    from laas_provider.proxy import guard
 
     guard.install_body_check()  # what importing guard did (idempotent)
     assert proxy_server.app.state.laas_object_body_check is True

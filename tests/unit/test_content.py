@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from laas_provider import b64
 from laas_provider.errors import InputError
 from laas_provider.limits import IMAGE_MAX_BYTES, MB, PDF_MAX_BYTES, PDF_MAX_PAGES
 from laas_provider.transform import to_laas_messages
+from laas_provider.transform.media import b64
 from tests.media import data_url, image, padded, pdf
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from laas_provider import gc_freeze
+from laas_provider.proxy import gc_freeze
 
 
 def test_heap_is_frozen_once_after_the_warm_up_calls(monkeypatch):

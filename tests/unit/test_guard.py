@@ -14,7 +14,7 @@ from litellm.proxy._types import ProxyException
 from litellm.proxy.types_utils.utils import get_instance_fn
 
 import laas_provider
-from laas_provider import guard
+from laas_provider.proxy import guard
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACEBACK_MESSAGE = (

@@ -12,27 +12,27 @@ from collections.abc import Iterator
 import litellm
 import pytest
 
-from laas_provider import handler
+from laas_provider.logs import setup
 
 
 @pytest.fixture
 def lines(monkeypatch) -> Iterator[io.StringIO]:
     stream = io.StringIO()
     extra = logging.StreamHandler(stream)
-    extra.setFormatter(handler._Formatter("%(levelname)s %(message)s"))
-    handler.log.addHandler(extra)
-    before = handler.log.level
-    handler.log.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the cache
+    extra.setFormatter(setup._Formatter("%(levelname)s %(message)s"))
+    setup.log.addHandler(extra)
+    before = setup.log.level
+    setup.log.setLevel(logging.INFO)  # setLevel, not the attribute: it clears the cache
     try:
         yield stream
     finally:
-        handler.log.removeHandler(extra)
-        handler.log.setLevel(before)
+        setup.log.removeHandler(extra)
+        setup.log.setLevel(before)
 
 
 def test_with_json_logs_each_call_is_a_json_object_with_id_and_model(lines, monkeypatch):
     monkeypatch.setattr(litellm, "json_logs", True)
-    handler._log_call("claude-4-sonnet", 200, 12.345, "laas-answer-1")
+    setup._log_call("claude-4-sonnet", 200, 12.345, "laas-answer-1")
     record = json.loads(lines.getvalue())
     assert record["laas_id"] == "laas-answer-1" and record["laas_model"] == "claude-4-sonnet"
     assert record["laas_status"] == 200 and record["laas_ms"] == 12.3
@@ -41,17 +41,17 @@ def test_with_json_logs_each_call_is_a_json_object_with_id_and_model(lines, monk
 
 def test_an_error_without_an_answer_id_has_no_id_field(lines, monkeypatch):
     monkeypatch.setattr(litellm, "json_logs", True)
-    handler._log_call("claude-4-sonnet", 503, 5.0, {"not": "an id"})
+    setup._log_call("claude-4-sonnet", 503, 5.0, {"not": "an id"})
     record = json.loads(lines.getvalue())
     assert "laas_id" not in record and record["laas_status"] == 503
 
 
 def test_without_json_logs_the_line_is_debug_text(lines, monkeypatch):
     monkeypatch.setattr(litellm, "json_logs", False)
-    handler._log_call("claude-4-sonnet", 200, 3.0, "laas-answer-2")
+    setup._log_call("claude-4-sonnet", 200, 3.0, "laas-answer-2")
     assert lines.getvalue() == ""  # INFO level: silent, as before
-    handler.log.setLevel(logging.DEBUG)
-    handler._log_call("claude-4-sonnet", 200, 3.0, "laas-answer-2")
+    setup.log.setLevel(logging.DEBUG)
+    setup._log_call("claude-4-sonnet", 200, 3.0, "laas-answer-2")
     assert (
         lines.getvalue()
         == "DEBUG LaaS answered 200 for claude-4-sonnet in 3 ms (id laas-answer-2)\n"

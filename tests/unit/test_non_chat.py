@@ -10,7 +10,7 @@ import pytest
 from litellm.proxy import proxy_server
 
 import laas_provider
-from laas_provider import non_chat
+from laas_provider.proxy import non_chat
 
 
 class FakeRouter:

@@ -8,7 +8,7 @@ import re
 import pikepdf
 import pytest
 
-from laas_provider import pdf as pdfcheck
+from laas_provider.transform.media import pdf as pdfcheck
 from tests.media import pdf
 
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from litellm.types.utils import ModelResponse
 
-from laas_provider import redact
 from laas_provider.handler import LaaSProvider
+from laas_provider.logs import redact
 
 
 def test_named_parameters_are_masked_in_reprs_and_kwargs():

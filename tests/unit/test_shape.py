@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from laas_provider import shape
 from laas_provider.errors import InputError
-from laas_provider.shape import check_chat_request
+from laas_provider.proxy import shape
+from laas_provider.proxy.shape import check_chat_request
 
 from ..malformed import CALL, CORPUS, OTHER_DOORS, USER
 

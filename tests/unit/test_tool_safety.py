@@ -411,7 +411,7 @@ def test_validation_work_is_bounded_whatever_schema_and_answer():
 
 
 def test_the_guard_refuses_oversized_tools_before_litellm_reads_them():
-    from laas_provider.shape import check_chat_request
+    from laas_provider.proxy.shape import check_chat_request
 
     body = {"messages": [{"role": "user", "content": "hi"}]}
     many = [tool({"type": "object"}, f"t{i}") for i in range(MAX_TOOLS + 1)]

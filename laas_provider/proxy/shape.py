@@ -20,8 +20,8 @@ from typing import Any
 
 import orjson
 
-from .errors import refuse
-from .transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
+from ..errors import refuse
+from ..transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _ROLE_LIST = ", ".join(sorted(ROLES))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .errors import MASK
+from ..errors import MASK
 
 SECRET_PARAMS = ("project_code", "preset_hash")
 _MODULES = ("litellm.proxy.common_utils.openai_endpoint_utils", "litellm.proxy.proxy_server")

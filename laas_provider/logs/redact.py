@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import MASK, mask_each
+from ..errors import MASK, mask_each
 
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 # Loggers whose handlers also get the filter: the root's (records of loggers that propagate,
@@ -119,7 +119,7 @@ def _value(value: Any) -> str | None:
 def _laas_providers() -> frozenset[str]:
     import litellm
 
-    from .handler import LaaSProvider  # here: the handler imports this module
+    from ..handler import LaaSProvider  # here: the handler imports this module
 
     return frozenset(
         str(item.get("provider"))
@@ -233,7 +233,7 @@ _filter = LaaSRedactionFilter()
 def install() -> None:
     """Remember the ``LAAS_*`` secrets; attach the filter to LiteLLM's loggers and to the
     handlers of LiteLLM's, the root's and uvicorn's loggers (idempotent)."""
-    from .settings import _dotenv
+    from ..settings import _dotenv
 
     remember(*environment_secrets(_dotenv()), *environment_secrets(os.environ))
     sync_deployments()

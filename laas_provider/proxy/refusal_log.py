@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .errors import CLIENT_MISTAKE
+from ..errors import CLIENT_MISTAKE
 
 PROXY_LOGGER = "LiteLLM Proxy"
 

@@ -20,7 +20,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .errors import refuse
+from ..errors import refuse
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

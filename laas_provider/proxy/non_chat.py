@@ -21,7 +21,8 @@ from typing import Any
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
-from . import errors
+from .. import errors
+from .routing import laas_providers, proxy_router
 
 log = logging.getLogger("laas_provider")
 
@@ -65,8 +66,6 @@ def is_laas_model(model: Any) -> bool:
     """True when every deployment of the model group ``model`` is a LaaS deployment."""
     if not isinstance(model, str) or not model:
         return False
-    from .guard import laas_providers, proxy_router  # proxy-only imports (fastapi)
-
     llm_router = proxy_router()
     providers = laas_providers()
     deployments = llm_router.get_model_list(model_name=model) if llm_router else None

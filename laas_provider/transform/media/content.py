@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import b64, limits, pdf
-from ..errors import refuse
+from ... import limits
+from ...errors import refuse
+from . import b64, pdf
 
 DATA_PREFIX = "data:"
 HEADER_MAX = 256  # a data URL's `data:<mime>;base64,` header is short; never scan the payload
