@@ -1,7 +1,7 @@
 """Hostile tool schemas through the real proxy (issue 18): each gets its 400 (or a bounded
 502) with nothing fetched or read, while an ordinary request running beside it is not held.
 
-The bound is generous: 250 ms over the worse of the ordinary request's own time and its time
+The bound is generous: 750 ms over the worse of the ordinary request's own time and its time
 beside a *control* — the same body sent for a model the proxy does not have, so the plugin
 never sees it. On main, the plugin itself held other requests 2.6-56 s on these inputs.
 
@@ -25,7 +25,7 @@ import pytest
 
 from laas_provider.transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
 
-HELD_BOUND_S = 0.25
+HELD_BOUND_S = 0.75  # the old freezes were 2.6-56 s; a loaded 2-core CI adds ~100 ms of noise
 QUESTION = [{"role": "user", "content": "Fill in the tool call."}]
 REDOS = "^(a+)+$"
 EVIL = "a" * 30 + "!"  # ~2^30 backtracking steps in Python's re: minutes on one core
