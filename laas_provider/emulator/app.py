@@ -220,8 +220,8 @@ def create_app(
     def authorised(request: Request) -> bool:
         return state.accepts(request.headers.get("project"), request.headers.get("apikey"))
 
-    @app.post("/api/preset/v2/chat/completions")
-    async def chat(request: Request) -> Response:
+    async def checked_body(request: Request) -> dict[str, Any] | Response:
+        """The request's JSON object, or the error LaaS answers instead."""
         if not authorised(request):
             return error(401, "invalid project or apiKey")
         try:
@@ -230,6 +230,13 @@ def create_app(
             return error(400, "request body is not valid JSON")
         if not isinstance(body, dict):
             return error(400, "request body must be a JSON object")
+        return body
+
+    @app.post("/api/preset/v2/chat/completions")
+    async def chat(request: Request) -> Response:
+        body = await checked_body(request)
+        if isinstance(body, Response):
+            return body
         result = await handle_chat(state, body, request)
         if isinstance(result, Response):
             return result
@@ -241,14 +248,9 @@ def create_app(
     async def orchestrator_stream(preset_id: str, request: Request) -> Response:
         # Ennoia's SSE endpoint (docs/assumptions.md): the hash in the path, the same
         # headers and body otherwise; assumed to send no usage (the plugin estimates it).
-        if not authorised(request):
-            return error(401, "invalid project or apiKey")
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return error(400, "request body is not valid JSON")
-        if not isinstance(body, dict):
-            return error(400, "request body must be a JSON object")
+        body = await checked_body(request)
+        if isinstance(body, Response):
+            return body
         result = await handle_chat(state, {**body, "hash": preset_id}, request)
         if isinstance(result, Response):
             return result
