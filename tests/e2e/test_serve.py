@@ -45,6 +45,16 @@ def kill_all(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def run_to_exit(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    """serve.py run until it exits by itself (a refusal), and what it printed."""
+    process = start(env, cwd)
+    try:
+        out, _ = process.communicate(timeout=60)
+    finally:
+        kill_all(process)
+    return process, out
+
+
 def wait_live(port: str, process: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -82,11 +92,7 @@ def chat(port: str) -> httpx.Response:
 )
 def test_partial_credentials_refuse_to_start_and_name_what_is_missing(tmp_path, given, missing):
     env = serve_env(**given)
-    process = start(env, tmp_path)
-    try:
-        out, _ = process.communicate(timeout=60)
-    finally:
-        kill_all(process)
+    process, out = run_to_exit(env, tmp_path)
     assert process.returncode == 2, out
     for name in missing:
         assert name in out
@@ -101,11 +107,7 @@ def test_a_busy_proxy_port_is_an_error_not_a_second_proxy(tmp_path):
         taken.listen()
         env = serve_env()
         env["PORT"] = str(taken.getsockname()[1])
-        process = start(env, tmp_path)
-        try:
-            out, _ = process.communicate(timeout=60)
-        finally:
-            kill_all(process)
+        process, out = run_to_exit(env, tmp_path)
     assert process.returncode == 2, out
     assert f"port {env['PORT']}" in out and "already in use" in out and "PORT" in out
     assert not listening(int(env["LAAS_EMULATOR_PORT"]))  # nothing was started
@@ -115,11 +117,7 @@ def test_a_busy_emulator_port_is_an_error_not_the_old_emulator(tmp_path, log_dir
     # An emulator already answers there (a first serve.sh): it must not be reused.
     with Emulator(log_dir) as old:
         env = serve_env(LAAS_EMULATOR_PORT=str(old.port))
-        process = start(env, tmp_path)
-        try:
-            out, _ = process.communicate(timeout=60)
-        finally:
-            kill_all(process)
+        process, out = run_to_exit(env, tmp_path)
     assert process.returncode == 2, out
     assert f"port {old.port}" in out and "LAAS_EMULATOR_PORT" in out
     assert not listening(int(env["PORT"]))
