@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -160,6 +160,21 @@ class _Call:
         self.laas_messages = [*self.laas_messages, *appended]
         self.body = JsonBody({**self.fields, "messages": self.laas_messages})
         return self.request_kwargs(asynchronous)
+
+    async def afinish(
+        self,
+        first: transform.Reply,
+        apost: Callable[[_Call, dict[str, Any]], Awaitable[transform.Reply]],
+        model_response: ModelResponse | None = None,
+    ) -> ModelResponse:
+        """The response from ``first``; if it breaks the protocol, the one repair call goes
+        through ``apost`` (a request costs at most 2 LaaS calls)."""
+        replies = [first]
+        reading = self.check(first)
+        if reading.problems:
+            replies.append(await apost(self, self.repair(first, reading)))
+            reading = self.check(replies[1])
+        return self.result(replies, reading, model_response)
 
     def result(
         self,

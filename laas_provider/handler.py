@@ -5,6 +5,7 @@ No content parsing here: that is ``transform``'s job. No status mapping either: 
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -91,12 +92,8 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [await self._apost(call, call.request_kwargs(), client)]
-        reading = call.check(replies[0])
-        if reading.problems:  # at most one repair call: a request costs at most 2 LaaS calls
-            replies.append(await self._apost(call, call.repair(replies[0], reading), client))
-            reading = call.check(replies[1])
-        return call.result(replies, reading, model_response)
+        apost = functools.partial(self._apost, own=client)
+        return await call.afinish(await apost(call, call.request_kwargs()), apost, model_response)
 
     # A caller's own httpx client (litellm's `client=`) is used as given; anything else
     # LiteLLM may pass there (an OpenAI SDK client) is not ours to use: the pool serves.
@@ -130,12 +127,10 @@ class LaaSProvider(CustomLLM):
         call = _Call(*_call_args(*args, **kwargs), stream=True)
         if call.settings.native_stream == "off":
             # Faked: one blocking call, then the finished answer as chunks.
-            replies = [await self._apost(call, call.request_kwargs())]
-            reading = call.check(replies[0])
-            if reading.problems:
-                replies.append(await self._apost(call, call.repair(replies[0], reading)))
-                reading = call.check(replies[1])
-            for chunk in transform.to_stream_chunks(call.result(replies, reading, None)):
+            response = await call.afinish(
+                await self._apost(call, call.request_kwargs()), self._apost
+            )
+            for chunk in transform.to_stream_chunks(response):
                 yield chunk
             return
         async for chunk in self._relay(call):

@@ -42,7 +42,7 @@ async def native_stream(call: _Call, apost: _Post) -> AsyncIterator[GenericStrea
                 await response.aread()
                 reply = call.reply(response, started)  # raises for an error status
                 # A v2 LaaS that ignores `stream`: one JSON answer, faked as before.
-                async for chunk in _finish_whole(call, reply, apost):
+                for chunk in transform.to_stream_chunks(await call.afinish(reply, apost)):
                     yield chunk
                 return
             _log_call(call.model, response.status_code, (time.perf_counter() - started) * 1000)
@@ -83,15 +83,3 @@ async def _close(call: _Call, relay: live.Relay, apost: _Post) -> list[GenericSt
         if relay.sent_text:
             reading.content = None  # the first answer's text was already sent
     return relay.closing(reading, usage, reply.finish_reason)
-
-
-async def _finish_whole(
-    call: _Call, reply: transform.Reply, apost: _Post
-) -> AsyncIterator[GenericStreamingChunk]:
-    replies = [reply]
-    reading = call.check(reply)
-    if reading.problems:
-        replies.append(await apost(call, call.repair(reply, reading)))
-        reading = call.check(replies[1])
-    for chunk in transform.to_stream_chunks(call.result(replies, reading, None)):
-        yield chunk
