@@ -34,27 +34,28 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..deployment import SECRET_ENV, SECRET_ENV_PREFIXES, SECRET_NAMES
 from ..errors import MASK, mask_each
 
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 # Loggers whose handlers also get the filter: the root's (records of loggers that propagate,
 # e.g. LiteLLM's per-module ones) and uvicorn's (ASGI tracebacks, access lines).
 OTHER_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
-ENV_SECRETS = ("LAAS_API_KEY", "LAAS_PROJECT_CODE")
-ENV_PRESET_PREFIX = "LAAS_PRESET_HASH"  # LAAS_PRESET_HASH and the per-model LAAS_PRESET_HASH_*
-DEPLOYMENT_SECRETS = ("api_key", "project_code", "preset_hash")
 ENV_REF = "os.environ/"
 MIN_LENGTH = 4  # shorter values would mask noise
 CLIENT_VALUES_MAX = 1024  # recent client-sent values remembered (distinct), oldest dropped
 CLIENT_SUBSTRINGS_MAX = 32  # of which values that are not one token (matched as substrings)
+# The deployment's secret keys by name, and LaaS's names for them (the ``apiKey`` and
+# ``project`` headers, the body's ``hash``).
+_SECRET_KEYS = "|".join(map(re.escape, SECRET_NAMES))
 _NAMED = re.compile(
-    r"""(?P<key>['"]?(?:project_code|preset_hash|api_key|apiKey|project|hash)['"]?\s*[:=]\s*)"""
+    rf"""(?P<key>['"]?(?:{_SECRET_KEYS}|apiKey|project|hash)['"]?\s*[:=]\s*)"""
     r"""(?P<q>['"])[^'"]*(?P=q)"""
 )
 # The same names unquoted, as an upstream echoes them (``apiKey=K project=P hash=H``): only
 # names that cannot mean anything else, and ``hash`` only before a long hex value.
 _NAMED_BARE = re.compile(
-    r"""(?P<key>\b(?:project_code|preset_hash|api_key|apiKey|apikey)\s*[:=]\s*)"""
+    rf"""(?P<key>\b(?:{_SECRET_KEYS}|apiKey|apikey)\s*[:=]\s*)"""
     r"""(?!REDACTED|\*\*\*)[^\s'",;&)}\]]+"""
     r"""|(?P<hkey>\bhash\s*[:=]\s*)[0-9A-Fa-f]{32,}\b"""
 )
@@ -141,7 +142,7 @@ def deployment_secrets(model_list: Iterable[Any], providers: frozenset[str]) -> 
         )
         if provider not in providers:
             continue
-        found.extend(v for v in map(_value, map(params.get, DEPLOYMENT_SECRETS)) if v)
+        found.extend(v for v in map(_value, map(params.get, SECRET_NAMES)) if v)
     return found
 
 
@@ -169,7 +170,7 @@ def environment_secrets(env: Mapping[str, str]) -> list[str]:
     return [
         value
         for name, value in env.items()
-        if value and (name in ENV_SECRETS or name.startswith(ENV_PRESET_PREFIX))
+        if value and (name in SECRET_ENV or name.startswith(SECRET_ENV_PREFIXES))
     ]
 
 
