@@ -1,4 +1,6 @@
-"""Keep project codes and preset hashes out of LiteLLM's own log output.
+"""Keep project codes and preset hashes out of LiteLLM's own log output; the package's one
+masker (``mask`` for error messages, through ``errors.scrub``; ``mask_each`` for the
+probe's report).
 
 LiteLLM redacts API keys in its logs, but its debug output prints deployment parameters,
 ours included (``project_code``, ``preset_hash``). This filter, installed on LiteLLM's
@@ -35,8 +37,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..deployment import SECRET_ENV, SECRET_ENV_PREFIXES, SECRET_NAMES
-from ..errors import MASK, mask_each
 
+MASK = "***"
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 # Loggers whose handlers also get the filter: the root's (records of loggers that propagate,
 # e.g. LiteLLM's per-module ones) and uvicorn's (ASGI tracebacks, access lines).
@@ -99,13 +101,6 @@ def _remember_recent(recent: OrderedDict[str, None], value: str, limit: int) -> 
         recent.move_to_end(value)
         while len(recent) > limit:
             recent.popitem(last=False)
-
-
-def known() -> tuple[str, ...]:
-    """Every deployment's secrets, longest first (``errors.scrub`` masks them all in error
-    messages, whichever deployment a message is about)."""
-    sync_deployments()
-    return _configured_sorted
 
 
 def _value(value: Any) -> str | None:
@@ -192,7 +187,31 @@ def _bare(match: re.Match[str]) -> str:
     return (match.group("key") or match.group("hkey")) + MASK
 
 
+def mask_each(text: str, longest_first: Iterable[str], ignore_case: bool = False) -> str:
+    """``text`` with each value masked, in the order given (longest first, so a value that
+    contains another is masked whole); ``ignore_case`` for a service that may echo a value in
+    another case (the probe's report)."""
+    for secret in longest_first:
+        if ignore_case:
+            text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+        elif secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def mask(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Mask every secret value (API key, project code, preset hash) found in ``text``: the
+    given ``secrets`` (a call's own, whatever their length) and every deployment's (an
+    upstream may echo any of them), then the names LaaS and LiteLLM print them under
+    (``apiKey=…``, ``'hash': '…'``). Error messages use it (``errors.scrub``); log records
+    get ``redact`` through the filter."""
+    own = sorted((s for s in secrets if s), key=len, reverse=True)
+    return redact(mask_each(text, own))
+
+
 def redact(text: str) -> str:
+    """A log line with the secrets' named values, every deployment's secrets and the recent
+    client-sent values masked."""
     text = _NAMED.sub(r"\g<key>\g<q>REDACTED\g<q>", text)
     text = _NAMED_BARE.sub(_bare, text)
     sync_deployments()

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from ..deployment import PLUGIN_SECRETS
-from ..errors import MASK
+from ..logs.redact import MASK
 
 _MODULES = ("litellm.proxy.common_utils.openai_endpoint_utils", "litellm.proxy.proxy_server")
 
