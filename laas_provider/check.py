@@ -17,14 +17,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import deployment
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 if TYPE_CHECKING:
     from .settings import LaaSSettings
 
-# Checked before litellm is imported (seconds on a busy machine): "not configured" is instant.
-REQUIRED = {"api_key": "LAAS_API_KEY", "project_code": "LAAS_PROJECT_CODE",
-            "preset_hash": "LAAS_PRESET_HASH"}  # fmt: skip
+# Checked before litellm is imported (seconds on a busy machine): "not configured" is instant
+# (deployment is plain data; settings would import litellm).
+REQUIRED = {name: deployment.ENV[name] for name in deployment.REQUIRED}
 
 
 def unconfigured() -> list[str]:

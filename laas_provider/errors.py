@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import litellm
 
+from .logs import redact
+
 PROVIDER = "laas"
-MASK = "***"
 _MAX_UPSTREAM_MESSAGE = 500
 
 
@@ -67,24 +68,9 @@ def not_chat(endpoint: str, model: str) -> litellm.BadRequestError:
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Mask every secret value (API key, project code, preset hash) found in ``text``: the
-    call's own ``secrets`` and every other deployment's (an upstream may echo any of them),
-    then the names LaaS and LiteLLM print them under (``apiKey=…``, ``'hash': '…'``).
-
-    Error messages only; log records go through ``redact``'s filter."""
-    from .logs import redact  # here: redact imports this module
-
-    own = sorted((s for s in secrets if s), key=len, reverse=True)
-    return redact.redact(mask_each(text, own))
-
-
-def mask_each(text: str, longest_first: Iterable[str]) -> str:
-    """``text`` with each value masked, in the order given (longest first, so a value that
-    contains another is masked whole)."""
-    for secret in longest_first:
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
+    """An error message with every secret masked (``logs.redact.mask``): the call's own
+    ``secrets`` and every deployment's."""
+    return redact.mask(text, secrets)
 
 
 def message_of(body: Any) -> str | None:

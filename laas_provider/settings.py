@@ -16,43 +16,17 @@ from typing import Any, Literal
 from dotenv import dotenv_values, find_dotenv
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from .deployment import ADMIN_KEYS, CLIENT_PRESET_KEYS, ENV, REQUIRED, SECRET_NAMES, names
 from .errors import refuse
 
 DEFAULT_API_BASE = "https://api-laas.wanted.co.kr"
 DEFAULT_TIMEOUT = 120.0  # LaaS documents no limit; PDFs and big presets can be slow.
 CONNECT_TIMEOUT = 10.0
 
-# Keys an administrator sets on a deployment. LiteLLM merges a request's top-level (and
-# extra_body) keys into the same optional_params and the request wins, so without this check
-# a client could switch preset, project or upstream. (`params` itself is reserved by
-# LiteLLM's router, so deployment defaults for preset variables are `preset_params`.)
-ADMIN_KEYS = frozenset(
-    {
-        "api_base",
-        "base_url",
-        "api_key",
-        "project_code",
-        "preset_hash",
-        "laas_timeout",
-        "preset_params",
-        "allow_client_preset",
-        "tool_emulation",
-        "native_stream",
-    }
-)
-# What a deployment with `allow_client_preset: true` lets its clients choose.
-CLIENT_PRESET_KEYS = frozenset({"preset_hash", "project_code"})
-# The order of LaaSSettings.secrets().
-SECRET_NAMES = ("api_key", "project_code", "preset_hash")
-
-ENV = {
-    "api_base": "LAAS_API_BASE",
-    "api_key": "LAAS_API_KEY",
-    "project_code": "LAAS_PROJECT_CODE",
-    "preset_hash": "LAAS_PRESET_HASH",
-    "laas_timeout": "LAAS_TIMEOUT",
-    "native_stream": "LAAS_NATIVE_STREAM",
-}
+# Which keys are administrator-only, secret, required, read from which LAAS_* variable:
+# one table, deployment.KEYS (ADMIN_KEYS, ENV, ... are derived there). What resolve() reads from the deployment's optional_params (api_base and api_key arrive
+# as handler arguments).
+_OWN_SETTINGS = names(litellm=False, env=True)
 
 # `native_stream` values: which LaaS endpoint streams a `stream=True` request (docs/streaming.md).
 # Off (the default), the answer is fetched whole and re-sent as chunks (LaaS v2 documents no
@@ -113,13 +87,9 @@ class LaaSSettings(BaseModel):
             "Content-Type": "application/json; charset=utf-8",
         }
 
-    def secrets(self) -> tuple[str, str, str]:
+    def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line or an error message (``SECRET_NAMES``)."""
-        return (
-            self.api_key.get_secret_value(),
-            self.project_code.get_secret_value(),
-            self.preset_hash.get_secret_value(),
-        )
+        return tuple(getattr(self, name).get_secret_value() for name in SECRET_NAMES)
 
 
 def client_keys(litellm_params: Mapping[str, Any] | None) -> set[str]:
@@ -190,12 +160,7 @@ def resolve(
     """
     lookup = from_environment if env is None else env.get
     given = {"api_base": api_base, "api_key": api_key}
-    given.update(
-        {
-            key: deployment.get(key)
-            for key in ("project_code", "preset_hash", "laas_timeout", "native_stream")
-        }
-    )
+    given.update({key: deployment.get(key) for key in _OWN_SETTINGS})
 
     values: dict[str, Any] = {}
     for name, env_name in ENV.items():
@@ -206,9 +171,7 @@ def resolve(
             values[name] = value
 
     missing = [
-        f"{name} (litellm_params.{name} or {ENV[name]})"
-        for name in ("api_key", "project_code", "preset_hash")
-        if name not in values
+        f"{name} (litellm_params.{name} or {ENV[name]})" for name in REQUIRED if name not in values
     ]
     if missing:
         raise SettingsError("LaaS is not configured: missing " + ", ".join(missing))

@@ -140,6 +140,11 @@ def test_every_litellm_params_key_the_plugin_reads_is_documented():
     assert not missing, missing
 
 
+def test_the_keys_clients_may_never_set_are_the_administrators_keys():
+    sentence = DOC[DOC.index("Clients may never set") :].split("(LiteLLM", 1)[0]
+    assert set(re.findall(r"`([a-z_]+)`", sentence)) == set(ADMIN_KEYS)
+
+
 def env_vars_read() -> set[str]:
     """Every environment variable the package, the scripts, config.yaml and the Docker files
     name (found by reading them, so a new one cannot be forgotten)."""

@@ -1,4 +1,6 @@
-"""Keep project codes and preset hashes out of LiteLLM's own log output.
+"""Keep project codes and preset hashes out of LiteLLM's own log output; the package's one
+masker (``mask`` for error messages, through ``errors.scrub``; ``mask_each`` for the
+probe's report).
 
 LiteLLM redacts API keys in its logs, but its debug output prints deployment parameters,
 ours included (``project_code``, ``preset_hash``). This filter, installed on LiteLLM's
@@ -34,27 +36,28 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import MASK, mask_each
+from ..deployment import SECRET_ENV, SECRET_ENV_PREFIXES, SECRET_NAMES
 
+MASK = "***"
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 # Loggers whose handlers also get the filter: the root's (records of loggers that propagate,
 # e.g. LiteLLM's per-module ones) and uvicorn's (ASGI tracebacks, access lines).
 OTHER_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
-ENV_SECRETS = ("LAAS_API_KEY", "LAAS_PROJECT_CODE")
-ENV_PRESET_PREFIX = "LAAS_PRESET_HASH"  # LAAS_PRESET_HASH and the per-model LAAS_PRESET_HASH_*
-DEPLOYMENT_SECRETS = ("api_key", "project_code", "preset_hash")
 ENV_REF = "os.environ/"
 MIN_LENGTH = 4  # shorter values would mask noise
 CLIENT_VALUES_MAX = 1024  # recent client-sent values remembered (distinct), oldest dropped
 CLIENT_SUBSTRINGS_MAX = 32  # of which values that are not one token (matched as substrings)
+# The deployment's secret keys by name, and LaaS's names for them (the ``apiKey`` and
+# ``project`` headers, the body's ``hash``).
+_SECRET_KEYS = "|".join(map(re.escape, SECRET_NAMES))
 _NAMED = re.compile(
-    r"""(?P<key>['"]?(?:project_code|preset_hash|api_key|apiKey|project|hash)['"]?\s*[:=]\s*)"""
+    rf"""(?P<key>['"]?(?:{_SECRET_KEYS}|apiKey|project|hash)['"]?\s*[:=]\s*)"""
     r"""(?P<q>['"])[^'"]*(?P=q)"""
 )
 # The same names unquoted, as an upstream echoes them (``apiKey=K project=P hash=H``): only
 # names that cannot mean anything else, and ``hash`` only before a long hex value.
 _NAMED_BARE = re.compile(
-    r"""(?P<key>\b(?:project_code|preset_hash|api_key|apiKey|apikey)\s*[:=]\s*)"""
+    rf"""(?P<key>\b(?:{_SECRET_KEYS}|apiKey|apikey)\s*[:=]\s*)"""
     r"""(?!REDACTED|\*\*\*)[^\s'",;&)}\]]+"""
     r"""|(?P<hkey>\bhash\s*[:=]\s*)[0-9A-Fa-f]{32,}\b"""
 )
@@ -100,13 +103,6 @@ def _remember_recent(recent: OrderedDict[str, None], value: str, limit: int) -> 
             recent.popitem(last=False)
 
 
-def known() -> tuple[str, ...]:
-    """Every deployment's secrets, longest first (``errors.scrub`` masks them all in error
-    messages, whichever deployment a message is about)."""
-    sync_deployments()
-    return _configured_sorted
-
-
 def _value(value: Any) -> str | None:
     """A deployment parameter as the proxy will use it: ``os.environ/NAME`` read."""
     if not isinstance(value, str):
@@ -141,7 +137,7 @@ def deployment_secrets(model_list: Iterable[Any], providers: frozenset[str]) -> 
         )
         if provider not in providers:
             continue
-        found.extend(v for v in map(_value, map(params.get, DEPLOYMENT_SECRETS)) if v)
+        found.extend(v for v in map(_value, map(params.get, SECRET_NAMES)) if v)
     return found
 
 
@@ -169,7 +165,7 @@ def environment_secrets(env: Mapping[str, str]) -> list[str]:
     return [
         value
         for name, value in env.items()
-        if value and (name in ENV_SECRETS or name.startswith(ENV_PRESET_PREFIX))
+        if value and (name in SECRET_ENV or name.startswith(SECRET_ENV_PREFIXES))
     ]
 
 
@@ -191,7 +187,31 @@ def _bare(match: re.Match[str]) -> str:
     return (match.group("key") or match.group("hkey")) + MASK
 
 
+def mask_each(text: str, longest_first: Iterable[str], ignore_case: bool = False) -> str:
+    """``text`` with each value masked, in the order given (longest first, so a value that
+    contains another is masked whole); ``ignore_case`` for a service that may echo a value in
+    another case (the probe's report)."""
+    for secret in longest_first:
+        if ignore_case:
+            text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+        elif secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def mask(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Mask every secret value (API key, project code, preset hash) found in ``text``: the
+    given ``secrets`` (a call's own, whatever their length) and every deployment's (an
+    upstream may echo any of them), then the names LaaS and LiteLLM print them under
+    (``apiKey=…``, ``'hash': '…'``). Error messages use it (``errors.scrub``); log records
+    get ``redact`` through the filter."""
+    own = sorted((s for s in secrets if s), key=len, reverse=True)
+    return redact(mask_each(text, own))
+
+
 def redact(text: str) -> str:
+    """A log line with the secrets' named values, every deployment's secrets and the recent
+    client-sent values masked."""
     text = _NAMED.sub(r"\g<key>\g<q>REDACTED\g<q>", text)
     text = _NAMED_BARE.sub(_bare, text)
     sync_deployments()

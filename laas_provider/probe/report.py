@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..logs.redact import MIN_LENGTH, mask_each
 from .model import AGREE, DISAGREE, UNKNOWN, Report
 
 
 def masker(secrets: tuple[str, ...]) -> Callable[[str], str]:
-    patterns = [re.compile(re.escape(s), re.IGNORECASE) for s in sorted(
-        {s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)]  # fmt: skip
-
-    def mask(text: str) -> str:
-        for pattern in patterns:
-            text = pattern.sub("***", text)
-        return text
-
-    return mask
+    """The report's masking: the probe's own secrets, in any case (a service may echo a
+    value upper- or lower-cased)."""
+    kept = sorted({s for s in secrets if s and len(s) >= MIN_LENGTH}, key=len, reverse=True)
+    return lambda text: mask_each(text, kept, ignore_case=True)
 
 
 def masked(value: Any, mask: Callable[[str], str]) -> Any:

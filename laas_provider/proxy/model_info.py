@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..errors import MASK
+from ..deployment import PLUGIN_SECRETS
+from ..logs.redact import MASK
 
-SECRET_PARAMS = ("project_code", "preset_hash")
 _MODULES = ("litellm.proxy.common_utils.openai_endpoint_utils", "litellm.proxy.proxy_server")
 
 
@@ -21,10 +21,10 @@ def mask_params(deployment: Any) -> Any:
     """The deployment dict with its LaaS secrets masked (only where set). The params dict is
     replaced, not edited, in case a caller passed the router's own."""
     params = deployment.get("litellm_params") if isinstance(deployment, dict) else None
-    if isinstance(params, dict) and any(params.get(name) for name in SECRET_PARAMS):
+    if isinstance(params, dict) and any(params.get(name) for name in PLUGIN_SECRETS):
         deployment["litellm_params"] = {
             **params,
-            **{name: MASK for name in SECRET_PARAMS if params.get(name)},
+            **{name: MASK for name in PLUGIN_SECRETS if params.get(name)},
         }
     return deployment
 

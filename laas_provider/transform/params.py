@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .. import deployment
 from ..errors import refuse
 
 # Sent to LaaS as-is (after a type check).
@@ -35,19 +36,9 @@ IGNORED = frozenset(
         "safety_identifier",
     }
 )
-# Our deployment / per-request keys, consumed by settings and the handler, never forwarded.
-OWN_KEYS = frozenset(
-    {
-        "params",
-        "preset_params",
-        "project_code",
-        "preset_hash",
-        "laas_timeout",
-        "allow_client_preset",
-        "tool_emulation",
-        "native_stream",
-    }
-)
+# Our deployment / per-request keys (deployment.KEYS), consumed by settings and the handler,
+# never forwarded.
+OWN_KEYS = deployment.OWN_KEYS
 # Read by transform.tools (the emulation plan), never forwarded.
 TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
 RESPONSE_FORMATS = ("text", "json_object")
