@@ -1,6 +1,7 @@
-"""What the text of an answer holds, before the plan judges it (pure): the calls in it (in
-markup or JSON, shapes.py), a final answer, or its first JSON value. A protocol object wins
-over JSON quoted in prose; every call found is kept. One linear pass (see scan.py).
+"""What the text of an answer holds, before the plan judges it (pure): the calls in it
+(markup.py finds them in markup, shapes.py in JSON), a final answer, or its first JSON
+value. A protocol object wins over JSON quoted in prose; every call found is kept. One
+linear pass (see scan.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 import orjson
 
 from ._json import compact
+from .markup import markup, without_think
 from .scan import Decoder, Span, spans
-from .shapes import Found, RawCall, markup, recognise, without_think
+from .shapes import Found, RawCall, recognise
 
 CALL_FIELDS = ("tool_calls", "tool_call", "function_call", "functionCall")
 _FENCE_OPEN = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\n?")
