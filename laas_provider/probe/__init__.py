@@ -16,9 +16,10 @@ project code and preset hash masked everywhere. Exit status: 0 when no row disag
 1 when the run was declined or stopped before the end, 2 when LaaS is not configured.
 
 
-Modules: ``model`` (calls, outcomes, rows, the report), ``catalogue`` (the probes, and what
-the plugin does for each case), ``judges`` (agree/disagree/unknown), ``run`` (plan, asking,
-stop rules, ``main``), ``report`` (table, files, masking), ``media`` (the tiny files).
+Modules: ``model`` (calls, outcomes, rows, the report), ``catalogue`` (the probes),
+``plugin`` (what the plugin does for each case), ``judges`` (agree/disagree/unknown), ``run``
+(plan, asking, stop rules, ``main``), ``report`` (table, files, masking), ``media`` (the tiny
+files).
 """
 
 from .run import main

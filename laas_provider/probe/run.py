@@ -14,7 +14,7 @@ import httpx
 
 from .. import client
 from ..settings import LaaSSettings
-from .catalogue import build_probes, plugin_says
+from .catalogue import build_probes
 from .judges import http
 from .model import (
     AGREE,
@@ -33,6 +33,7 @@ from .model import (
     Row,
     Target,
 )
+from .plugin import plugin_says
 from .report import masker, public_base, table, write_files
 
 

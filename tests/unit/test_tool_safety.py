@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+import referencing.exceptions
 
 from laas_provider.errors import InputError
 from laas_provider.transform.tools import plan, read_answer
@@ -23,7 +24,8 @@ from laas_provider.transform.tools.limits import (
     VALIDATION_SECONDS,
     VALIDATION_STEPS,
 )
-from laas_provider.transform.tools.schemas import CACHE, SAFE_REGISTRY, checked
+from laas_provider.transform.tools.references import SAFE_REGISTRY
+from laas_provider.transform.tools.schemas import CACHE, checked
 from laas_provider.transform.tools.validate import check_calls, schema_errors
 
 
@@ -137,7 +139,7 @@ def test_the_validator_itself_cannot_fetch_even_past_the_checks(counting_server,
     schema = {"type": "object", "properties": {"a": {"$ref": url}}}
     cls = schemas_module._safe_class(schemas_module.jsonschema.Draft202012Validator)
     validator = cls(schema, registry=SAFE_REGISTRY)
-    with pytest.raises(schemas_module.referencing.exceptions.Unresolvable):
+    with pytest.raises(referencing.exceptions.Unresolvable):
         list(validator.iter_errors({"a": 1}))
     assert hits == []
 

@@ -5,15 +5,16 @@ LaaS documents no function calling. As Wanted's own agent code does, we describe
 out of the answer's text. Unlike that code, every call and every structured answer is
 validated against the client's schemas; the handler makes at most one repair call when the
 validation fails. The instruction text, the accepted answer shapes and their limits are in
-docs/tools.md. A client's schema is hostile until checked (schemas.py, patterns.py, budget.py,
-limits.py; docs/security.md): it refers only inside itself, runs its patterns in RE2, and
-costs bounded time.
+docs/tools.md. A client's schema is hostile until checked (schemas.py, references.py,
+patterns.py, budget.py, limits.py; docs/security.md): it refers only inside itself, runs its
+patterns in RE2, and costs bounded time.
 """
 
 from .history import History, calls_as_text, result_as_text, tool_history
 from .instruction import TOOL_RESULT, instruction, repair_request
 from .plan import OutputSchema, Plan, Tool, plan
-from .reader import Reading, find_json, read_answer
+from .reader import Reading, read_answer
+from .survey import find_json
 from .validate import check_calls, schema_errors, validator
 
 __all__ = [

@@ -4,9 +4,8 @@ A schema is hostile until checked. It may only refer inside itself (`$ref`, `$dy
 `$recursiveRef` to `#...`; no `$id` that names a location; `$schema` only a known draft); its
 size, nesting, `$ref` chains and patterns are bounded (limits.py); a `$ref` cycle that never
 descends into the answer (`{"$ref": "#"}`) is refused. Each refusal is a 400 naming the field
-and the limit. The validator it yields can fetch nothing: its registry's retriever refuses every
-URI (defence in depth: jsonschema's default one fetches `http://` and `file://` with no
-timeout). Patterns run in RE2 (patterns.py).
+and the limit. References are resolved, and the validator's registry that fetches nothing is
+kept, in references.py. Patterns run in RE2 (patterns.py).
 """
 
 from __future__ import annotations
@@ -14,31 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 import jsonschema_rs
 import orjson
-import referencing
-import referencing.exceptions
-import referencing.jsonschema
 
 from ...errors import refuse
 from . import budget, patterns
 from .limits import CACHE_SCHEMA_BYTES, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH
+from .references import REF_KEYS, SAFE_REGISTRY, references_resolve
 
-REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
 _MISSING = object()
-
-
-def _no_retrieval(uri: str) -> referencing.Resource:
-    raise referencing.exceptions.NoSuchResource(ref=uri)
-
-
-# Resolves only what the schema itself holds; any other URI fails instead of being fetched.
-SAFE_REGISTRY: referencing.Registry = referencing.Registry(retrieve=_no_retrieval)  # type: ignore[call-arg]
 
 
 class Checked:
@@ -191,75 +179,6 @@ def _meta_check(schema: Mapping[str, Any], place: str) -> None:
         raise refuse(place, f"is not a valid JSON schema: {exc}") from None
 
 
-def _in_place_refs(node: Any) -> Iterator[str]:
-    """References applied to the same value as ``node`` (not to a part of it)."""
-    stack = [node]
-    while stack:
-        here = stack.pop()
-        if not isinstance(here, Mapping):
-            continue
-        for key in REF_KEYS:
-            if isinstance(here.get(key), str):
-                yield here[key]
-        for key in ("allOf", "anyOf", "oneOf"):
-            if isinstance(here.get(key), list):
-                stack.extend(here[key])
-        for key in ("not", "if", "then", "else"):
-            if key in here:
-                stack.append(here[key])
-        for key in ("dependentSchemas", "dependencies"):
-            if isinstance(here.get(key), Mapping):
-                stack.extend(here[key].values())
-
-
-def _references_resolve(
-    schema: Mapping[str, Any], cls: type, refs: list[tuple[str, str]], place: str
-) -> None:
-    """Every reference resolves inside the schema; no in-place cycle; chains bounded."""
-    resource = referencing.jsonschema.specification_with(
-        cls.META_SCHEMA.get("$schema", ""), default=referencing.jsonschema.DRAFT202012
-    ).create_resource(schema)
-    resolver = SAFE_REGISTRY.with_resource("", resource).resolver()
-    targets: dict[str, Any] = {}
-    for where, ref in refs:
-        if ref in targets:
-            continue
-        try:
-            targets[ref] = resolver.lookup(ref).contents
-        except referencing.exceptions.Unresolvable:
-            raise refuse(where, f"{ref[:80]!r} does not resolve within the schema") from None
-    # Longest chain of in-place references from each node, and cycles (depth-first, iterative).
-    longest: dict[int, int] = {}
-    for start in [schema, *targets.values()]:
-        if id(start) in longest:
-            continue
-        on_path: set[int] = set()
-        stack: list[tuple[Any, bool]] = [(start, False)]
-        while stack:
-            node, done = stack.pop()
-            nid = id(node)
-            nexts = [targets[r] for r in _in_place_refs(node) if r in targets]
-            if done:
-                on_path.discard(nid)
-                longest[nid] = 1 + max((longest.get(id(n), 0) for n in nexts), default=0)
-                if longest[nid] > MAX_SCHEMA_DEPTH:
-                    raise refuse(place, f"has a $ref chain longer than {MAX_SCHEMA_DEPTH}")
-                continue
-            if nid in longest:
-                continue
-            on_path.add(nid)
-            stack.append((node, True))
-            for n in nexts:
-                if id(n) in on_path:
-                    raise refuse(
-                        place,
-                        "has a cyclic $ref that never descends into the answer "
-                        '(e.g. {"$ref": "#"}): no value could ever be checked against it',
-                    )
-                if id(n) not in longest:
-                    stack.append((n, False))
-
-
 _CLASSES: dict[type, type] = {}
 
 
@@ -287,7 +206,7 @@ def _compile(schema: Any, place: str, size: int) -> Checked:
         )
     _meta_check(schema, place)
     if found.refs:
-        _references_resolve(schema, cls, found.refs, place)
+        references_resolve(schema, cls, found.refs, place)
     return Checked(schema, _safe_class(cls), size)
 
 
