@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import refuse
+from .tools.plan import KEYS as PLAN_KEYS  # tools, tool_choice, ..., response_format
 
 # Sent to LaaS as-is (after a type check).
 FORWARDED = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens", "stop")
@@ -48,9 +49,6 @@ OWN_KEYS = frozenset(
         "native_stream",
     }
 )
-# Read by transform.tools (the emulation plan), never forwarded.
-TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
-RESPONSE_FORMATS = ("text", "json_object")
 
 
 def _number(name: str, value: Any) -> float | int:
@@ -81,19 +79,10 @@ def to_laas_options(
     """Return the LaaS body keys for ``optional_params``; refuse what LaaS cannot honour."""
     body: dict[str, Any] = {}
     for name, value in optional_params.items():
-        if name in OWN_KEYS or name in IGNORED or name in TOOL_KEYS or value is None:
+        if name in OWN_KEYS or name in IGNORED or name in PLAN_KEYS or value is None:
             continue
         if name in FORWARDED:
             body[name] = _forward(name, value)
-        elif name == "response_format":
-            kind = value.get("type") if isinstance(value, Mapping) else None
-            if kind in RESPONSE_FORMATS:
-                body[name] = {"type": kind}
-            elif kind != "json_schema" and not drop_params:  # json_schema: see tools.plan
-                raise refuse(
-                    name,
-                    f"type {kind!r} is not supported; use text, json_object or json_schema",
-                )
         elif (name == "n" and value == 1) or (name == "modalities" and value == ["text"]):
             continue  # asks for what LaaS does anyway
         elif not drop_params:

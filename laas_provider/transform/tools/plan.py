@@ -1,4 +1,9 @@
-"""The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan (pure)."""
+"""The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan (pure).
+
+``plan`` is the one place that decides tool policy: what is refused (a 400 naming the
+field), what is dropped (``drop_params``), the instruction, and which ``response_format``
+LaaS is sent. The body builder, the answer reader and the stream relay only read the Plan.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ from .validate import checked_schema
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # OpenAI's rule for function names
 EMPTY_PARAMETERS: Mapping[str, Any] = {"type": "object", "properties": {}}
+# The request keys decided here; the parameter table (params.py) never forwards them.
+TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
+KEYS = TOOL_KEYS | {"response_format"}
+# response_format types LaaS is sent as asked; json_schema is emulated (never sent).
+FORWARDED_FORMATS = ("text", "json_object")
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class Plan:
     choice: str = "auto"  # auto | required | none | a tool's name (named)
     parallel: bool = True
     output: OutputSchema | None = None
+    response_format: Mapping[str, Any] | None = None  # sent to LaaS as is (text, json_object)
 
     @property
     def calls_allowed(self) -> bool:
@@ -140,12 +151,35 @@ def parse_response_format(raw: Any) -> OutputSchema | None:
     return OutputSchema(name, schema)
 
 
-def plan(params: Mapping[str, Any], emulation: bool) -> Plan:
+def forwarded_format(raw: Any, drop_params: bool) -> dict[str, Any] | None:
+    """The response_format LaaS is sent: text or json_object as asked, nothing for
+    json_schema (emulated); any other type refused, or dropped under ``drop_params``."""
+    if raw is None:
+        return None
+    kind = raw.get("type") if isinstance(raw, Mapping) else None
+    if kind in FORWARDED_FORMATS:
+        return {"type": kind}
+    if kind != "json_schema" and not drop_params:
+        raise refuse(
+            "response_format",
+            f"type {kind!r} is not supported; use text, json_object or json_schema",
+        )
+    return None
+
+
+def without_tools(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in TOOL_KEYS}
+
+
+def plan(params: Mapping[str, Any], emulation: bool, drop_params: bool = False) -> Plan:
     """The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan.
 
-    Without ``emulation`` (the deployment's ``tool_emulation``), offered tools are refused;
-    a structured-output schema needs no switch because its answer is always validated.
+    Without ``emulation`` (the deployment's ``tool_emulation``), offered tools are refused,
+    or dropped with the other tool keys under ``drop_params``, as for other parameters; a
+    structured-output schema needs no switch because its answer is always validated.
     """
+    if drop_params and not emulation:
+        params = without_tools(params)
     tools = parse_tools(params.get("tools") or None)
     if tools and not emulation:
         raise refuse(
@@ -170,4 +204,5 @@ def plan(params: Mapping[str, Any], emulation: bool) -> Plan:
         choice=choice,
         parallel=parallel is not False,
         output=parse_response_format(params.get("response_format")),
+        response_format=forwarded_format(params.get("response_format"), drop_params),
     )
