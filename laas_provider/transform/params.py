@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import refuse
+from . import checks
 from .tools.plan import KEYS as PLAN_KEYS  # tools, tool_choice, ..., response_format
 
 # Sent to LaaS as-is (after a type check).
@@ -52,24 +53,18 @@ OWN_KEYS = frozenset(
 
 
 def _number(name: str, value: Any) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise refuse(name, f"must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
+    if not math.isfinite(checks.a_number(value, name)):
         raise refuse(name, "must be a finite number")
     return value
 
 
 def _forward(name: str, value: Any) -> Any:
     if name == "max_tokens":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if checks.an_integer(value, name) < 1:
             raise refuse(name, "must be a positive integer")
         return value
     if name == "stop":
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(s, str) for s in value):
-            return value
-        raise refuse(name, "must be a string or a list of strings")
+        return checks.strings(value, name)
     return _number(name, value)
 
 
@@ -86,6 +81,8 @@ def to_laas_options(
         elif (name == "n" and value == 1) or (name == "modalities" and value == ["text"]):
             continue  # asks for what LaaS does anyway
         elif not drop_params:
+            if name == "n":
+                checks.an_integer(value, name)  # the request guard's words for a non-integer
             raise refuse(name, _why_refused(name))
     return body
 
