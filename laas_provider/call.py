@@ -78,9 +78,7 @@ class _Call:
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
         emulation = switched_on(flat.get("tool_emulation"))
         try:
-            # drop_params on a model without emulation drops the tools, as for other params.
-            asked = flat if emulation or not drop else transform.without_tools(flat)
-            self.plan = transform.plan(asked, emulation)
+            self.plan = transform.plan(flat, emulation, drop)
             body = transform.build_body(
                 self.settings.preset_hash.get_secret_value(),
                 messages,

@@ -11,6 +11,8 @@ can send: LiteLLM refuses an unknown part type (``{"type": "hologram"}``) only i
 router, as a 500 tried again and again on each fallback, and its ``/v1/messages`` and
 ``/v1/responses`` bridges drop one silently. Whether a well-formed request is *allowed*
 (tool messages, images in system messages, parameter values) stays the handler's decision.
+The JSON-type checks are the transform's own (``transform/checks.py``): the same malformed
+field gets the same words through the proxy and without it.
 """
 
 from __future__ import annotations
@@ -21,20 +23,24 @@ from typing import Any
 import orjson
 
 from ..errors import refuse
+from ..transform import checks
+from ..transform.checks import a_string, an_object, part_type
+from ..transform.checks import kind as _kind
 from ..transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
 
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
-_ROLE_LIST = ", ".join(sorted(ROLES))
-_NUMBERS = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout")
-_INTEGERS = ("max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs")
-_BOOLEANS = ("stream", "logprobs", "parallel_tool_calls")
-_OBJECTS = ("stream_options", "response_format", "logit_bias", "extra_headers")
+# Top-level parameters LiteLLM reads, by JSON type.
+_TYPED = (
+    (("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout"), checks.a_number),
+    (("max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"), checks.an_integer),
+    (("stream", "logprobs", "parallel_tool_calls"), checks.a_boolean),
+    (("stream_options", "response_format", "logit_bias", "extra_headers"), an_object),
+)
 # Fields of the known part types that must be strings (or objects) when present.
 _PART_STRINGS = {"text": "text", "refusal": "refusal"}
 _PART_OBJECTS = {"file": "file"}
-# Content part types the plugin sends to LaaS (docs/multimodal.md), per front door; any other
-# type is refused here, before the router. Chat: text, images, PDFs (both spellings).
-CHAT_PARTS = ("text", "image_url", "file", "document")
+# Content part types the plugin sends to LaaS, per front door; any other type is refused
+# here, before the router. Chat: text, images, PDFs (both spellings), as the transform's.
+CHAT_PARTS = checks.CHAT_PARTS
 # /v1/messages blocks, as LiteLLM's Anthropic adapter translates them (others it drops).
 ANTHROPIC_BLOCKS = {
     "user": ("text", "image", "document", "tool_result"),
@@ -48,65 +54,23 @@ RESPONSES_PARTS = ("input_text", "output_text", "text", "input_image", "input_fi
 
 def check_chat_request(body: Mapping[str, Any]) -> None:
     """Refuse (``errors.refuse``) the first field of a chat request with the wrong JSON type."""
-    if body.get("messages") is None:
-        raise refuse("messages", "is required: a list of message objects")
-    messages = body["messages"]
-    if not isinstance(messages, list):
-        raise refuse("messages", f"must be a list of message objects, not {_kind(messages)}")
-    for i, message in enumerate(messages):
+    for i, message in enumerate(checks.messages(body.get("messages"))):
         _message(message, f"messages[{i}]")
     _parameters(body)
 
 
-def _kind(value: Any) -> str:
-    """The JSON name of a value's type, for messages a client can act on."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
-def _string(value: Any, place: str) -> None:
-    if not isinstance(value, str):
-        raise refuse(place, f"must be a string, not {_kind(value)}")
-
-
-def _object(value: Any, place: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise refuse(place, f"must be an object, not {_kind(value)}")
-    return value
-
-
 def _message(message: Any, place: str) -> None:
-    if not isinstance(message, Mapping):
-        raise refuse(
-            place, f"must be a message object with `role` and `content`, not {_kind(message)}"
-        )
-    role = message.get("role")
-    if role is None:
-        raise refuse(f"{place}.role", "is required")
-    if not isinstance(role, str):
-        raise refuse(f"{place}.role", f"must be a string, not {_kind(role)}")
-    if role not in ROLES:
-        raise refuse(f"{place}.role", f"unknown role {role[:40]!r}; expected one of {_ROLE_LIST}")
+    message = checks.message(message, place)
+    role = checks.role(message, place)
     if "name" in message and message["name"] is not None:
-        _string(message["name"], f"{place}.name")
+        a_string(message["name"], f"{place}.name")
     calls = message.get("tool_calls")
     if role == "assistant" and calls is not None:
         _tool_calls(calls, f"{place}.tool_calls")
     if role == "assistant" and message.get("function_call") is not None:
         _function(message["function_call"], f"{place}.function_call")
     if role == "tool":
-        _string(message.get("tool_call_id"), f"{place}.tool_call_id")
+        checks.tool_call_id(message, place)
     content = message.get("content")
     if content is None:
         # OpenAI: an assistant message that calls tools may have no content; so may a
@@ -115,69 +79,35 @@ def _message(message: Any, place: str) -> None:
             role == "assistant" and (calls is not None or message.get("function_call") is not None)
         )
         if not may_be_null:
-            raise refuse(f"{place}.content", "is required: a string or a list of content parts")
+            checks.content(None, f"{place}.content")
         return
-    if isinstance(content, str):
+    if isinstance(checks.content(content, f"{place}.content"), str):
         return
-    if not isinstance(content, list):
-        raise refuse(
-            f"{place}.content",
-            f"must be a string or a list of content parts, not {_kind(content)}",
-        )
     for j, part in enumerate(content):
         _part(part, f"{place}.content[{j}]")
 
 
 def _part(part: Any, place: str) -> None:
-    if not isinstance(part, Mapping):
-        raise refuse(place, f"must be a content part object with a `type`, not {_kind(part)}")
-    kind = part.get("type")
-    if kind is None:
-        raise refuse(f"{place}.type", 'is required (e.g. "text", "image_url", "file")')
-    if not isinstance(kind, str):
-        raise refuse(f"{place}.type", f"must be a string, not {_kind(kind)}")
-    _known(kind, CHAT_PARTS, f"{place}.type")
+    kind = checks.part(part, place, CHAT_PARTS).get("type")
     if kind in _PART_STRINGS:
-        _string(part.get(_PART_STRINGS[kind]), f"{place}.{_PART_STRINGS[kind]}")
+        a_string(part.get(_PART_STRINGS[kind]), f"{place}.{_PART_STRINGS[kind]}")
     elif kind == "image_url":
-        image = part.get("image_url")
-        if isinstance(image, Mapping):
-            _string(image.get("url"), f"{place}.image_url.url")
-        elif not isinstance(image, str):
-            raise refuse(
-                f"{place}.image_url",
-                f"must be an object with a `url` string, not {_kind(image)}",
-            )
+        checks.image_url(part, place)
     elif kind in _PART_OBJECTS:
-        _object(part.get(_PART_OBJECTS[kind]), f"{place}.{_PART_OBJECTS[kind]}")
-
-
-def _known(kind: str, known: tuple[str, ...], place: str) -> None:
-    """Refuse a part type the plugin cannot send, naming it and the types it can."""
-    if kind not in known:
-        shown = kind if len(kind) <= 40 else kind[:40] + "…"
-        raise refuse(place, f"unsupported content part type {shown!r}; LaaS takes {_listed(known)}")
-
-
-def _listed(names: tuple[str, ...]) -> str:
-    quoted = [f'"{n}"' for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+        an_object(part.get(_PART_OBJECTS[kind]), f"{place}.{_PART_OBJECTS[kind]}")
 
 
 def _function(function: Any, place: str) -> None:
-    function = _object(function, place)
-    _string(function.get("name"), f"{place}.name")
-    _string(function.get("arguments"), f"{place}.arguments")
+    function = checks.function(function, place)
+    a_string(function.get("arguments"), f"{place}.arguments")
 
 
 def _tool_calls(calls: Any, place: str) -> None:
-    if not isinstance(calls, list):
-        raise refuse(place, f"must be a list of tool call objects, not {_kind(calls)}")
-    for k, call in enumerate(calls):
-        call = _object(call, f"{place}[{k}]")
-        _string(call.get("id"), f"{place}[{k}].id")
+    for k, call in enumerate(checks.a_list(calls, place, "tool call objects")):
+        call = an_object(call, f"{place}[{k}]")
+        a_string(call.get("id"), f"{place}[{k}].id")
         if call.get("type") is not None:
-            _string(call["type"], f"{place}[{k}].type")
+            a_string(call["type"], f"{place}[{k}].type")
         _function(call.get("function"), f"{place}[{k}].function")
 
 
@@ -213,48 +143,29 @@ def bounded_tools(body: Mapping[str, Any], schema: Any = None, schema_place: str
 
 def _parameters(body: Mapping[str, Any]) -> None:
     """Top-level parameters LiteLLM reads (or copies) before the handler runs."""
-    for name in _NUMBERS:
-        value = body.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise refuse(name, f"must be a number, not {_kind(value)}")
-    for name in _INTEGERS:
-        value = body.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise refuse(name, f"must be an integer, not {_kind(value)}")
-    for name in _BOOLEANS:
-        value = body.get(name)
-        if value is not None and not isinstance(value, bool):
-            raise refuse(name, f"must be true or false, not {_kind(value)}")
-    for name in _OBJECTS:
-        if body.get(name) is not None:
-            _object(body[name], name)
+    for names, check in _TYPED:
+        for name in names:
+            if body.get(name) is not None:
+                check(body[name], name)
     fmt = body.get("response_format")
     if fmt is not None:
-        _string(fmt.get("type"), "response_format.type")
+        a_string(fmt.get("type"), "response_format.type")
     spec = fmt.get("json_schema") if fmt is not None else None
     schema = spec.get("schema") if isinstance(spec, Mapping) else None
     bounded_tools(body, schema, "response_format.json_schema.schema")
-    stop = body.get("stop")
-    strings = isinstance(stop, list) and all(isinstance(s, str) for s in stop)
-    if stop is not None and not isinstance(stop, str) and not strings:
-        raise refuse("stop", f"must be a string or a list of strings, not {_kind(stop)}")
+    if body.get("stop") is not None:
+        checks.strings(body["stop"], "stop")
     if body.get("user") is not None:
-        _string(body["user"], "user")
+        a_string(body["user"], "user")
     tools = body.get("tools")
     if tools is not None:
-        if not isinstance(tools, list):
-            raise refuse("tools", f"must be a list of tool objects, not {_kind(tools)}")
-        for i, tool in enumerate(tools):
-            tool = _object(tool, f"tools[{i}]")
-            _string(tool.get("type"), f"tools[{i}].type")
-            if tool["type"] == "function":
-                function = _object(tool.get("function"), f"tools[{i}].function")
-                _string(function.get("name"), f"tools[{i}].function.name")
+        for i, tool in enumerate(checks.a_list(tools, "tools", "tool objects")):
+            tool = an_object(tool, f"tools[{i}]")
+            if a_string(tool.get("type"), f"tools[{i}].type") == "function":
+                function = checks.function(tool.get("function"), f"tools[{i}].function")
                 if function.get("parameters") is not None:
-                    _object(function["parameters"], f"tools[{i}].function.parameters")
-    choice = body.get("tool_choice")
-    if choice is not None and not isinstance(choice, str | Mapping):
-        raise refuse("tool_choice", f"must be a string or an object, not {_kind(choice)}")
+                    checks.schema_object(function["parameters"], f"tools[{i}].function.parameters")
+    checks.tool_choice(body.get("tool_choice"))
 
 
 # --- the other front doors that reach the handler through LiteLLM's adapters ----------------
@@ -267,7 +178,7 @@ def check_anthropic_request(body: Mapping[str, Any]) -> None:
         raise refuse("messages", f"must be a list of message objects, not {_kind(messages)}")
     for i, message in enumerate(messages):
         place = f"messages[{i}]"
-        message = _object(message, place)
+        message = an_object(message, place)
         role = message.get("role")
         # "system" mid-conversation: Claude Code's `mid-conversation-system` beta; the plugin
         # carries it to LaaS as a marked user turn (transform/messages.py).
@@ -295,14 +206,14 @@ def check_responses_request(body: Mapping[str, Any]) -> None:
     if not isinstance(items, list):
         raise refuse("input", f"must be a string or a list of input items, not {_kind(items)}")
     for i, item in enumerate(items):
-        item = _object(item, f"input[{i}]")
+        item = an_object(item, f"input[{i}]")
         if item.get("type") is not None:
-            _string(item["type"], f"input[{i}].type")
+            a_string(item["type"], f"input[{i}].type")
         if "role" in item:
-            _string(item["role"], f"input[{i}].role")
+            a_string(item["role"], f"input[{i}].role")
             _blocks(item.get("content"), f"input[{i}].content", RESPONSES_PARTS)
     if body.get("instructions") is not None:
-        _string(body["instructions"], "instructions")
+        a_string(body["instructions"], "instructions")
 
 
 def check_text_completion_request(body: Mapping[str, Any]) -> None:
@@ -321,12 +232,12 @@ def _blocks(content: Any, place: str, known: tuple[str, ...]) -> None:
     if not isinstance(content, list):
         raise refuse(place, f"must be a string or a list of content blocks, not {_kind(content)}")
     for j, block in enumerate(content):
-        block = _object(block, f"{place}[{j}]")
+        block = an_object(block, f"{place}[{j}]")
         kind = block.get("type")
         if not isinstance(kind, str):
             raise refuse(f"{place}[{j}].type", f"must be a string, not {_kind(kind)}")
-        _known(kind, known, f"{place}[{j}].type")
+        part_type(kind, known, f"{place}[{j}].type")
         if kind in ("text", "input_text", "output_text"):
-            _string(block.get("text"), f"{place}[{j}].text")
+            a_string(block.get("text"), f"{place}[{j}].text")
         elif kind == "tool_result" and block.get("content") is not None:
             _blocks(block["content"], f"{place}[{j}].content", ANTHROPIC_BLOCKS["tool_result"])

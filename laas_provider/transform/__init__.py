@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .messages import to_laas_messages
-from .params import TOOL_KEYS, flatten, preset_params, to_laas_options
+from .params import flatten, preset_params, to_laas_options
 from .response import (
     AnswerError,
     Reply,
@@ -17,6 +17,7 @@ from .response import (
 )
 from .stream import to_stream_chunks
 from .tools import History, Plan, Reading, plan, read_answer, repair_request, tool_history
+from .tools.plan import without_tools
 
 __all__ = [
     "AnswerError",
@@ -36,12 +37,7 @@ __all__ = [
     "to_stream_chunks",
     "tool_history",
     "usage_or_estimate",
-    "without_tools",
 ]
-
-
-def without_tools(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if k not in TOOL_KEYS}
 
 
 def build_body(
@@ -53,11 +49,15 @@ def build_body(
 ) -> dict[str, Any]:
     """The LaaS request body: ``{hash, params, messages}`` plus forwarded sampling keys.
 
-    ``optional_params`` must already be flattened (see ``flatten``). ``agent``'s instruction
-    (tools, structured output) goes in as one system message after the client's own.
+    ``optional_params`` must already be flattened (see ``flatten``). ``agent`` is the
+    request's Plan (``tools.plan``; without one, the request is planned with its tool keys
+    ignored): its instruction (tools, structured output) goes in as one system message after
+    the client's own, its ``response_format`` (if any) as a top-level key.
     """
     laas_messages = to_laas_messages(messages)
-    instruction = agent.instruction() if agent is not None else None
+    if agent is None:
+        agent = plan(without_tools(optional_params), emulation=False, drop_params=drop_params)
+    instruction = agent.instruction()
     if instruction:
         # After the client's leading system messages: theirs come first, ours closest to the turn.
         at = next(
@@ -65,9 +65,12 @@ def build_body(
         )
         text = [{"type": "text", "text": instruction}]
         laas_messages.insert(at, {"role": "system", "content": text})
-    return {
+    body = {
         "hash": preset_hash,
         "params": preset_params(optional_params),
         "messages": laas_messages,
         **to_laas_options(optional_params, drop_params),
     }
+    if agent.response_format is not None:
+        body["response_format"] = agent.response_format
+    return body

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import refuse
+from . import checks
 from .media.content import to_laas_part
 from .tools import calls_as_text, result_as_text
 
@@ -20,8 +21,7 @@ MID_SYSTEM_LEAD = "[System message from the application, not from the user]\n"
 
 
 def to_laas_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
-    if not isinstance(messages, Sequence) or isinstance(messages, str | bytes):
-        raise refuse("messages", "must be a list of messages")
+    checks.messages(messages)
     names: dict[str, str] = {}  # tool call id -> tool name, from earlier assistant turns
     out = [_message(m, f"messages[{i}]", names) for i, m in enumerate(messages)]
     started = False
@@ -44,15 +44,10 @@ def as_user_instruction(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _message(message: Any, place: str, names: dict[str, str]) -> dict[str, Any]:
-    if not isinstance(message, Mapping):
-        raise refuse(place, "must be an object with `role` and `content`")
-    role = message.get("role")
+    message = checks.message(message, place)
+    role = checks.role(message, place)
     if role in ("tool", "function"):
         return _tool_result(message, place, names)
-    if role not in ROLES:
-        raise refuse(
-            f"{place}.role", f"unknown role {role!r}; LaaS accepts system, user, assistant, tool"
-        )
     if role == "assistant" and (message.get("tool_calls") or message.get("function_call")):
         return _tool_calls(message, place, names)
     if role == "assistant" and message.get("audio"):
@@ -73,7 +68,8 @@ def _tool_calls(message: Mapping[str, Any], place: str, names: dict[str, str]) -
     calls = message.get("tool_calls")
     where = f"{place}.tool_calls"
     if not calls:  # the legacy single `function_call`
-        calls, where = [{"function": message.get("function_call")}], f"{place}.function_call"
+        where = f"{place}.function_call"
+        calls = [{"function": checks.function(message.get("function_call"), where)}]
     text = calls_as_text(calls, _text_of(message.get("content"), f"{place}.content"), where)
     for call in calls:
         if isinstance(call.get("id"), str):
@@ -83,8 +79,8 @@ def _tool_calls(message: Mapping[str, Any], place: str, names: dict[str, str]) -
 
 def _tool_result(message: Mapping[str, Any], place: str, names: dict[str, str]) -> dict[str, Any]:
     call_id = message.get("tool_call_id")
-    if message.get("role") == "tool" and not isinstance(call_id, str):
-        raise refuse(f"{place}.tool_call_id", "must be the id of the tool call this answers")
+    if message.get("role") == "tool":
+        checks.tool_call_id(message, place)
     name = message.get("name") if isinstance(message.get("name"), str) else names.get(call_id)
     text = result_as_text(name, call_id, _text_of(message.get("content"), f"{place}.content"))
     return {"role": "user", "content": [{"type": "text", "text": text}]}
@@ -92,12 +88,8 @@ def _tool_result(message: Mapping[str, Any], place: str, names: dict[str, str]) 
 
 def _content(content: Any, place: str, role: str) -> list[dict[str, Any]]:
     # LaaS takes a string or a list of parts; we always send parts (what LaaS's own examples do).
-    if isinstance(content, str):
+    if isinstance(checks.content(content, place), str):
         return [{"type": "text", "text": content}]
-    if content is None:
-        raise refuse(place, "is missing; every message needs content")
-    if not isinstance(content, Sequence) or isinstance(content, bytes):
-        raise refuse(place, "must be a string or a list of content parts")
     parts: list[dict[str, Any]] = []
     images = 0
     for i, part in enumerate(content):
@@ -115,13 +107,8 @@ def _content(content: Any, place: str, role: str) -> list[dict[str, Any]]:
 
 
 def _part(part: Any, place: str, role: str) -> dict[str, Any]:
-    if not isinstance(part, Mapping):
-        raise refuse(place, "must be a content part object with a `type`")
-    if part.get("type") == "text":
-        text = part.get("text")
-        if not isinstance(text, str):
-            raise refuse(f"{place}.text", "must be a string")
-        return {"type": "text", "text": text}
+    if checks.part(part, place).get("type") == "text":
+        return {"type": "text", "text": checks.a_string(part.get("text"), f"{place}.text")}
     if role != "user" and part.get("type") in ("image_url", "file", "document"):
         raise refuse(place, "LaaS accepts images and documents in user messages only")
     return to_laas_part(part, place)

@@ -14,6 +14,8 @@ from typing import Any
 
 from .. import deployment
 from ..errors import refuse
+from . import checks
+from .tools.plan import KEYS as PLAN_KEYS  # tools, tool_choice, ..., response_format
 
 # Sent to LaaS as-is (after a type check).
 FORWARDED = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens", "stop")
@@ -39,30 +41,21 @@ IGNORED = frozenset(
 # Our deployment / per-request keys (deployment.KEYS), consumed by settings and the handler,
 # never forwarded.
 OWN_KEYS = deployment.OWN_KEYS
-# Read by transform.tools (the emulation plan), never forwarded.
-TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
-RESPONSE_FORMATS = ("text", "json_object")
 
 
 def _number(name: str, value: Any) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise refuse(name, f"must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
+    if not math.isfinite(checks.a_number(value, name)):
         raise refuse(name, "must be a finite number")
     return value
 
 
 def _forward(name: str, value: Any) -> Any:
     if name == "max_tokens":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if checks.an_integer(value, name) < 1:
             raise refuse(name, "must be a positive integer")
         return value
     if name == "stop":
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(s, str) for s in value):
-            return value
-        raise refuse(name, "must be a string or a list of strings")
+        return checks.strings(value, name)
     return _number(name, value)
 
 
@@ -72,22 +65,15 @@ def to_laas_options(
     """Return the LaaS body keys for ``optional_params``; refuse what LaaS cannot honour."""
     body: dict[str, Any] = {}
     for name, value in optional_params.items():
-        if name in OWN_KEYS or name in IGNORED or name in TOOL_KEYS or value is None:
+        if name in OWN_KEYS or name in IGNORED or name in PLAN_KEYS or value is None:
             continue
         if name in FORWARDED:
             body[name] = _forward(name, value)
-        elif name == "response_format":
-            kind = value.get("type") if isinstance(value, Mapping) else None
-            if kind in RESPONSE_FORMATS:
-                body[name] = {"type": kind}
-            elif kind != "json_schema" and not drop_params:  # json_schema: see tools.plan
-                raise refuse(
-                    name,
-                    f"type {kind!r} is not supported; use text, json_object or json_schema",
-                )
         elif (name == "n" and value == 1) or (name == "modalities" and value == ["text"]):
             continue  # asks for what LaaS does anyway
         elif not drop_params:
+            if name == "n":
+                checks.an_integer(value, name)  # the request guard's words for a non-integer
             raise refuse(name, _why_refused(name))
     return body
 

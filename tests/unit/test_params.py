@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from laas_provider.errors import InputError
+from laas_provider.transform import build_body, plan
 from laas_provider.transform.params import (
     FORWARDED,
     IGNORED,
@@ -30,7 +31,6 @@ def test_ignored_parameters_are_not_sent(name):
         ({"max_tokens": 10}, {"max_tokens": 10}),
         ({"stop": "x"}, {"stop": ["x"]}),
         ({"stop": ["a", "b"]}, {"stop": ["a", "b"]}),
-        ({"response_format": {"type": "json_object", "extra": 1}}, {"response_format": {"type": "json_object"}}),
         ({"n": 1}, {}),
         ({"modalities": ["text"]}, {}),
         ({"temperature": None}, {}),
@@ -49,7 +49,6 @@ def test_mapped_values(params, body):
         ({"logprobs": True}, "logprobs"),
         ({"top_logprobs": 2}, "top_logprobs"),
         ({"audio": {}}, "audio"),
-        ({"response_format": {"type": "grammar"}}, "response_format"),
         ({"temperature": "hot"}, "temperature"),
         ({"temperature": True}, "temperature"),
         ({"max_tokens": 0}, "max_tokens"),
@@ -71,6 +70,23 @@ def test_drop_params_drops_what_would_be_refused_but_keeps_type_checks():
     assert to_laas_options({"response_format": {"type": "json_schema"}}, drop_params=True) == {}
     with pytest.raises(InputError):
         to_laas_options({"temperature": "hot"}, drop_params=True)
+
+
+# response_format is decided by the tool plan (transform/tools/plan.py), not by the table.
+def test_response_format_text_and_json_object_are_forwarded_as_asked():
+    asked = {"response_format": {"type": "json_object", "extra": 1}}
+    assert plan(asked, emulation=False).response_format == {"type": "json_object"}
+    body = build_body("h", [], asked)
+    assert body["response_format"] == {"type": "json_object"}
+    assert to_laas_options(asked) == {}  # the table leaves it to the plan
+
+
+def test_unknown_response_format_is_refused_or_dropped_with_drop_params():
+    asked = {"response_format": {"type": "grammar"}}
+    with pytest.raises(InputError) as caught:
+        build_body("h", [], asked)
+    assert caught.value.place == "response_format"
+    assert "response_format" not in build_body("h", [], asked, drop_params=True)
 
 
 def test_flatten_lifts_extra_body_like_the_proxy_does():

@@ -16,6 +16,7 @@ from typing import Any
 
 from ... import limits
 from ...errors import refuse
+from .. import checks
 from . import b64, pdf
 
 DATA_PREFIX = "data:"
@@ -162,8 +163,7 @@ def pdf_from_url(url: Any, place: str) -> dict[str, Any]:
 
 
 def file_part(file: Any, place: str) -> dict[str, Any]:
-    if not isinstance(file, Mapping):
-        raise refuse(f"{place}.file", "must be an object with file_data")
+    file = checks.an_object(file, f"{place}.file")
     if not file.get("file_data"):
         if file.get("file_id"):
             raise refuse(place, f"file_id (OpenAI Files API) is not supported; {INLINE_ONLY}")
@@ -178,14 +178,10 @@ def to_laas_part(part: Mapping[str, Any], place: str) -> dict[str, Any]:
     """A non-text content part as LaaS wants it (text parts are handled by the caller)."""
     kind = part.get("type")
     if kind == "image_url":
-        image = part.get("image_url")
-        url = image.get("url") if isinstance(image, Mapping) else image
-        return image_part(url, place)
+        return image_part(checks.image_url(part, place), place)
     if kind == "file":
         return file_part(part.get("file"), place)
     if kind == "document":
         doc = part.get("document_url")
         return pdf_from_url(doc.get("url") if isinstance(doc, Mapping) else doc, place)
-    if kind == "input_audio":
-        raise refuse(place, "audio input is not supported by LaaS")
-    raise refuse(place, f"unknown content part type {kind!r}")
+    raise refuse(place, f"unknown content part type {kind!r}")  # checks.part refuses it first

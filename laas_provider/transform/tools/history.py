@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import refuse
+from .. import checks
 from ._json import compact
 from .instruction import TOOL_RESULT
 
@@ -24,13 +24,10 @@ def _arguments_value(raw: Any) -> Any:
 
 def calls_as_text(tool_calls: Any, content: str, place: str) -> str:
     """An assistant turn's tool calls, written in the protocol the model is asked to use."""
-    if not isinstance(tool_calls, Sequence) or isinstance(tool_calls, str | bytes):
-        raise refuse(place, "must be a list of tool calls")
     calls = []
-    for i, call in enumerate(tool_calls):
-        function = call.get("function") if isinstance(call, Mapping) else None
-        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
-            raise refuse(f"{place}[{i}].function.name", "must be a string")
+    for i, call in enumerate(checks.a_list(tool_calls, place, "tool call objects")):
+        call = checks.an_object(call, f"{place}[{i}]")
+        function = checks.function(call.get("function"), f"{place}[{i}].function")
         entry: dict[str, Any] = {"name": function["name"]}
         if isinstance(call.get("id"), str):
             entry = {"id": call["id"], **entry}

@@ -1,19 +1,30 @@
-"""The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan (pure)."""
+"""The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan (pure).
+
+``plan`` is the one place that decides tool policy: what is refused (a 400 naming the
+field), what is dropped (``drop_params``), the instruction, and which ``response_format``
+LaaS is sent. The body builder, the answer reader and the stream relay only read the Plan.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import refuse
+from .. import checks
 from .instruction import instruction
 from .limits import MAX_TOOLS, MAX_TOOLS_BYTES
 from .validate import checked_schema
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # OpenAI's rule for function names
 EMPTY_PARAMETERS: Mapping[str, Any] = {"type": "object", "properties": {}}
+# The request keys decided here; the parameter table (params.py) never forwards them.
+TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
+KEYS = TOOL_KEYS | {"response_format"}
+# response_format types LaaS is sent as asked; json_schema is emulated (never sent).
+FORWARDED_FORMATS = ("text", "json_object")
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class Plan:
     choice: str = "auto"  # auto | required | none | a tool's name (named)
     parallel: bool = True
     output: OutputSchema | None = None
+    response_format: Mapping[str, Any] | None = None  # sent to LaaS as is (text, json_object)
 
     @property
     def calls_allowed(self) -> bool:
@@ -58,27 +70,23 @@ class Plan:
 def parse_tools(raw: Any) -> dict[str, Tool]:
     if raw is None:
         return {}
-    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
-        raise refuse("tools", "must be a list of tools")
+    checks.a_list(raw, "tools", "tool objects")
     if len(raw) > MAX_TOOLS:
         raise refuse("tools", f"has {len(raw):,} tools; the limit is {MAX_TOOLS}")
     tools: dict[str, Tool] = {}
     total = 0  # compact JSON bytes of all names, descriptions and parameters
     for i, item in enumerate(raw):
         place = f"tools[{i}]"
-        if not isinstance(item, Mapping):
-            raise refuse(place, "must be an object")
-        if item.get("type") != "function":
+        item = checks.an_object(item, place)
+        if checks.a_string(item.get("type"), f"{place}.type") != "function":
             raise refuse(
                 f"{place}.type",
                 f"tool type {item.get('type')!r} is not supported; only function tools "
                 "can be emulated on LaaS",
             )
-        function = item.get("function")
-        if not isinstance(function, Mapping):
-            raise refuse(f"{place}.function", "must be an object with a name")
-        name = function.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
+        function = checks.function(item.get("function"), f"{place}.function")
+        name = function["name"]
+        if not NAME.match(name):
             raise refuse(f"{place}.function.name", "must be 1-64 letters, digits, _ or -")
         if name in tools:
             raise refuse(f"{place}.function.name", f"duplicate tool name {name!r}")
@@ -90,6 +98,7 @@ def parse_tools(raw: Any) -> dict[str, Tool]:
         if parameters is None:
             parameters = EMPTY_PARAMETERS
         else:
+            checks.schema_object(parameters, f"{place}.function.parameters")
             total += checked_schema(parameters, f"{place}.function.parameters", object_only=True)
         if total > MAX_TOOLS_BYTES:
             raise refuse(
@@ -140,12 +149,39 @@ def parse_response_format(raw: Any) -> OutputSchema | None:
     return OutputSchema(name, schema)
 
 
-def plan(params: Mapping[str, Any], emulation: bool) -> Plan:
+def forwarded_format(raw: Any, drop_params: bool) -> dict[str, Any] | None:
+    """The response_format LaaS is sent: text or json_object as asked, nothing for
+    json_schema (emulated); any other type refused, or dropped under ``drop_params``."""
+    if raw is None:
+        return None
+    if not drop_params:  # the same wording as the request guard's
+        checks.a_string(
+            checks.an_object(raw, "response_format").get("type"), "response_format.type"
+        )
+    kind = raw.get("type") if isinstance(raw, Mapping) else None
+    if kind in FORWARDED_FORMATS:
+        return {"type": kind}
+    if kind != "json_schema" and not drop_params:
+        raise refuse(
+            "response_format",
+            f"type {kind!r} is not supported; use text, json_object or json_schema",
+        )
+    return None
+
+
+def without_tools(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in TOOL_KEYS}
+
+
+def plan(params: Mapping[str, Any], emulation: bool, drop_params: bool = False) -> Plan:
     """The request's tools, tool_choice, parallel_tool_calls and response_format as a Plan.
 
-    Without ``emulation`` (the deployment's ``tool_emulation``), offered tools are refused;
-    a structured-output schema needs no switch because its answer is always validated.
+    Without ``emulation`` (the deployment's ``tool_emulation``), offered tools are refused,
+    or dropped with the other tool keys under ``drop_params``, as for other parameters; a
+    structured-output schema needs no switch because its answer is always validated.
     """
+    if drop_params and not emulation:
+        params = without_tools(params)
     tools = parse_tools(params.get("tools") or None)
     if tools and not emulation:
         raise refuse(
@@ -154,6 +190,7 @@ def plan(params: Mapping[str, Any], emulation: bool) -> Plan:
             "turns it on with `tool_emulation: true` in the deployment's litellm_params",
         )
     raw_choice = params.get("tool_choice")
+    checks.tool_choice(raw_choice)
     if tools:
         choice = parse_tool_choice(raw_choice, tools)
     elif raw_choice in (None, "auto", "none") or (
@@ -163,11 +200,12 @@ def plan(params: Mapping[str, Any], emulation: bool) -> Plan:
     else:
         raise refuse("tool_choice", "needs `tools`: no tools were offered")
     parallel = params.get("parallel_tool_calls")
-    if parallel is not None and not isinstance(parallel, bool):
-        raise refuse("parallel_tool_calls", "must be true or false")
+    if parallel is not None:
+        checks.a_boolean(parallel, "parallel_tool_calls")
     return Plan(
         tools=tools,
         choice=choice,
         parallel=parallel is not False,
         output=parse_response_format(params.get("response_format")),
+        response_format=forwarded_format(params.get("response_format"), drop_params),
     )
