@@ -39,7 +39,7 @@ class Holdback:
     """
 
     def __init__(self, plan: Plan):
-        self.all = plan.output is not None or (plan.calls_allowed and plan.choice != "auto")
+        self.all = plan.output is not None or plan.calls_required
         self.sent = ""
         self.pending = ""
         self.held: str | None = "" if self.all else None

@@ -55,6 +55,11 @@ class Plan:
         return bool(self.tools) and self.choice != "none"
 
     @property
+    def calls_required(self) -> bool:
+        """A tool call is the only acceptable answer (``required`` or a named tool)."""
+        return self.calls_allowed and self.choice != "auto"
+
+    @property
     def active(self) -> bool:
         return self.calls_allowed or self.output is not None
 

@@ -165,7 +165,7 @@ def read_answer(
         reading = Reading(content=text)
         if found.problem and unwrap:
             reading.problems.append(found.problem)
-    if plan.calls_allowed and plan.choice != "auto":
+    if plan.calls_required:
         reading.problems.append(choice_unmet(plan))
     return reading
 
@@ -177,6 +177,6 @@ def _structured(text: str, found: Survey, plan: Plan) -> Reading:
     problems = [
         f"schema {plan.output.name}: {p}" for p in schema_errors(plan.output.schema, found.value)
     ]
-    if plan.calls_allowed and plan.choice != "auto":
+    if plan.calls_required:
         problems.append(choice_unmet(plan))
     return Reading(content=found.exact, problems=problems)
