@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from litellm.types.utils import ModelResponse, Usage
+
 from .messages import to_laas_messages
 from .params import flatten, preset_params, to_laas_options
 from .response import (
     AnswerError,
     Reply,
     add_usage,
+    fill_response,
     read_reply,
-    to_model_response,
     usage_or_estimate,
 )
 from .stream import to_stream_chunks
@@ -74,3 +76,23 @@ def build_body(
     if agent.response_format is not None:
         body["response_format"] = agent.response_format
     return body
+
+
+def to_model_response(
+    answer: Any,
+    model: str,
+    model_response: ModelResponse | None = None,
+    laas_messages: list[dict[str, Any]] | None = None,
+    reading: Reading | None = None,
+    usage: Usage | None = None,
+    estimated: bool = False,
+) -> ModelResponse:
+    """The ``ModelResponse`` for a LaaS answer (a dict or a Reply).
+
+    ``reading``: what the reader made of the answer under the request's Plan; without one,
+    it is read under an empty Plan (text, and native tool calls passed through as they came).
+    """
+    reply = answer if isinstance(answer, Reply) else read_reply(answer)
+    if reading is None:
+        reading = read_answer(reply.text, reply.native_calls, Plan())
+    return fill_response(reply, reading, model, model_response, laas_messages, usage, estimated)

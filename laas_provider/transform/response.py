@@ -15,7 +15,7 @@ from typing import Any
 from litellm import token_counter
 from litellm.types.utils import Choices, Message, ModelResponse, Usage
 
-from .tools import Plan, Reading, read_answer
+from .tools.reader import Reading
 
 # OpenAI's finish reasons, plus the names other backends use for the same thing.
 FINISH_REASONS = {
@@ -157,26 +157,23 @@ def add_usage(first: Usage, second: Usage) -> Usage:
     )
 
 
-def to_model_response(
-    answer: Any,
+def fill_response(
+    reply: Reply,
+    reading: Reading,
     model: str,
     model_response: ModelResponse | None = None,
     laas_messages: list[dict[str, Any]] | None = None,
-    reading: Reading | None = None,
     usage: Usage | None = None,
     estimated: bool = False,
 ) -> ModelResponse:
-    """Fill ``model_response`` (litellm hands one in) from a LaaS answer (a dict or a Reply).
+    """Fill ``model_response`` (litellm hands one in) from a LaaS reply.
 
-    ``reading`` is what the tool/structured-output parser made of the answer (content or
-    tool calls); without one, native tool calls are passed through as they came. Without
+    ``reading`` is what the tool/structured-output reader made of the reply under the
+    request's Plan (content or tool calls); this module decides nothing about tools. Without
     usage in the answer (or ``usage`` given), usage is estimated from ``laas_messages`` and
     the answer's text, and the message says so: ``provider_specific_fields["usage_estimated"]``
     (also when ``estimated``: a given ``usage`` that was itself estimated in part).
     """
-    reply = answer if isinstance(answer, Reply) else read_reply(answer)
-    if reading is None:
-        reading = read_answer(reply.text, reply.native_calls, Plan())
     usage = usage or reply.usage
     if usage is None:
         usage = estimate_usage(model, prompt_text(laas_messages or []), reply.text)
