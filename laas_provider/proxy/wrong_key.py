@@ -8,9 +8,8 @@ answer, so ``guard`` wraps the proxy's ASGI app with this check when LiteLLM loa
 (``install``), as it does ``body_guard``.
 
 Only that exact answer is rewritten: status 400 and an error whose message is
-``No connected db.``. LiteLLM sends it in the OpenAI error shape on every route, ``/v1/messages``
-included (authentication runs before the Anthropic bridge); an Anthropic-shaped one would stay
-Anthropic-shaped. Every other response passes
+``No connected db.``, in the shape LiteLLM sent it: OpenAI's, or Anthropic's (1.110.2 uses
+it on ``/v1/messages``; 1.108.7 sends OpenAI's there too). Every other response passes
 through as it comes; only a 400 or 401 with a body under ``MAX_HELD`` bytes is held (error
 bodies are small), to be read. The key sent is never echoed.
 """
@@ -41,7 +40,8 @@ def answer(body: bytes) -> bytes | None:
     if not isinstance(error, dict) or error.get("message") != LITELLM_MESSAGE:
         return None
     if data.get("type") == "error":  # Anthropic's shape (/v1/messages)
-        new = {"type": "error", "error": {"type": "authentication_error", "message": MESSAGE}}
+        new = {"type": "error", "error": {"type": "authentication_error", "message": MESSAGE,
+                                          "litellm_error_type": "auth_error"}}  # fmt: skip
     else:
         new = {"error": {"message": MESSAGE, "type": "auth_error", "param": "api_key",
                          "code": "401"}}  # fmt: skip

@@ -137,9 +137,11 @@ def test_a_wrong_x_api_key_on_v1_messages_is_a_401_that_says_so(shipped_proxy):
         claude.messages.create(model="claude-4-sonnet", max_tokens=16,
                                messages=[{"role": "user", "content": "Hi"}])  # fmt: skip
     assert caught.value.status_code == 401
-    # LiteLLM checks the key before its Anthropic bridge: its auth errors keep OpenAI's shape.
+    # 1.108.7 checks the key before its Anthropic bridge (OpenAI's error shape); 1.110.2
+    # answers in Anthropic's. The rewrite keeps whichever shape LiteLLM used.
     body = caught.value.body
-    assert WRONG_KEY in body["error"]["message"] and body["error"]["type"] == "auth_error", body
+    kind = "authentication_error" if body.get("type") == "error" else "auth_error"
+    assert WRONG_KEY in body["error"]["message"] and body["error"]["type"] == kind, body
     assert "sk-wrong-9876" not in caught.value.response.text
     print(f"wrong x-api-key: 401 {body['error']['message']!r}")
 

@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 
 from laas_provider.proxy import wrong_key
 
-# LiteLLM 1.108.7's bodies for a wrong key without a database, per front door.
+# LiteLLM's bodies for a wrong key without a database: every route (1.108.7: /v1/messages
+# too), and /v1/messages on 1.110.2.
 OPENAI_REFUSAL = {"error": {"message": "No connected db.", "type": "no_db_connection",
                             "param": None, "code": "400"}}  # fmt: skip
 ANTHROPIC_REFUSAL = {"type": "error", "error": {"type": "invalid_request_error",
-                                                "message": "No connected db."}}  # fmt: skip
+                     "message": "No connected db.", "litellm_error_type": "no_db_connection"}}  # fmt: skip
 
 
 def app_answering(status: int, body: object, chunks: int = 1) -> FastAPI:
@@ -58,7 +59,8 @@ def test_the_anthropic_shape_stays_anthropic():
     response = TestClient(app_answering(400, ANTHROPIC_REFUSAL)).post("/v1/chat/completions")
     assert response.status_code == 401
     assert response.json() == {"type": "error", "error": {
-        "type": "authentication_error", "message": wrong_key.MESSAGE}}  # fmt: skip
+        "type": "authentication_error", "message": wrong_key.MESSAGE,
+        "litellm_error_type": "auth_error"}}  # fmt: skip
     assert response.headers["x-litellm-call-id"] == "c1"  # other headers kept
 
 
