@@ -63,6 +63,7 @@ CORE_E2E = [
     "tests/e2e/test_multimodal.py",  # images and PDFs end to end
     "tests/e2e/test_streaming_and_params.py",  # streaming, OpenAI parameters
     "tests/e2e/test_fault_matrix.py",  # upstream errors -> statuses, retries, fallbacks
+    "tests/e2e/test_client_mistakes.py",  # a wrong proxy key; a 400 and the fallbacks
     "tests/e2e/test_agents.py",  # tool emulation and structured outputs, every front door
 ]
 PIP = ["-m", "pip", "--disable-pip-version-check", "--no-input"]

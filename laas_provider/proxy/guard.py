@@ -19,7 +19,8 @@ line, instead of letting LiteLLM refuse the request. The hook also cleans the er
 on a LaaS model: no traceback, no file path.
 
 A body that is not a JSON object fails inside LiteLLM's authentication, before any hook:
-loading this module also puts ``body_guard``'s check in front of the proxy's app.
+loading this module also puts ``body_guard``'s check in front of the proxy's app, and
+``wrong_key``'s rewrite of LiteLLM's answer to a wrong proxy key.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
 from ..errors import InputError
-from . import body_guard, shape
+from . import body_guard, shape, wrong_key
 from .routing import serves_laas
 
 log = logging.getLogger("laas_provider")
@@ -137,10 +138,14 @@ def _leaks(message: str) -> bool:
 
 
 def install_body_check() -> bool:
-    """``body_guard`` in front of the running proxy's app (nothing outside the proxy)."""
+    """``body_guard`` and ``wrong_key`` in front of the running proxy's app (nothing outside
+    the proxy)."""
     proxy = sys.modules.get("litellm.proxy.proxy_server")  # loaded: it is loading us
     app = getattr(proxy, "app", None)
-    return app is not None and body_guard.install(app)
+    if app is None:
+        return False
+    keys = wrong_key.install(app)
+    return body_guard.install(app) or keys
 
 
 request_guard = RequestGuard()
