@@ -103,15 +103,21 @@ async def _answer_400(send: Send, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def install(app: Any) -> bool:
-    """Put the check in front of ``app`` (a Starlette/FastAPI app) once. Before the app has
-    started, as its outermost middleware; once started (LiteLLM loads callbacks in its
-    start-up event), around its built middleware stack. False if it was already there."""
-    if getattr(app.state, "laas_object_body_check", False):
+def wrap(app: Any, middleware: type, flag: str) -> bool:
+    """Put ``middleware`` in front of ``app`` (a Starlette/FastAPI app) once, marked by
+    ``flag`` on its state. Before the app has started, as its outermost middleware; once
+    started (LiteLLM loads callbacks in its start-up event), around its built middleware
+    stack. False if it was already there."""
+    if getattr(app.state, flag, False):
         return False
     if app.middleware_stack is None:
-        app.add_middleware(ObjectBodyCheck)
+        app.add_middleware(middleware)
     else:
-        app.middleware_stack = ObjectBodyCheck(app.middleware_stack)
-    app.state.laas_object_body_check = True
+        app.middleware_stack = middleware(app.middleware_stack)
+    setattr(app.state, flag, True)
     return True
+
+
+def install(app: Any) -> bool:
+    """Put the check in front of ``app`` once (``wrap``)."""
+    return wrap(app, ObjectBodyCheck, "laas_object_body_check")

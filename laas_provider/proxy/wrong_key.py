@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .body_guard import ASGIApp, Message, Receive, Scope, Send
+from .body_guard import ASGIApp, Message, Receive, Scope, Send, wrap
 
 LITELLM_MESSAGE = "No connected db."
 MESSAGE = (
@@ -93,13 +93,6 @@ class WrongKeyAnswer:
 
 
 def install(app: Any) -> bool:
-    """Put the rewrite in front of ``app`` once (as ``body_guard.install``). False if it was
+    """Put the rewrite in front of ``app`` once (``body_guard.wrap``). False if it was
     already there."""
-    if getattr(app.state, "laas_wrong_key_answer", False):
-        return False
-    if app.middleware_stack is None:
-        app.add_middleware(WrongKeyAnswer)
-    else:
-        app.middleware_stack = WrongKeyAnswer(app.middleware_stack)
-    app.state.laas_wrong_key_answer = True
-    return True
+    return wrap(app, WrongKeyAnswer, "laas_wrong_key_answer")
