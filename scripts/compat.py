@@ -68,6 +68,7 @@ CORE_E2E = [
     "tests/e2e/test_streaming_and_params.py",  # streaming, OpenAI parameters
     "tests/e2e/test_fault_matrix.py",  # upstream errors -> statuses, retries, fallbacks
     "tests/e2e/test_agents.py",  # tool emulation and structured outputs, every front door
+    "tests/e2e/test_install_recipe_config.py",  # docs/install.md's config block, as written
 ]
 PIP = ["-m", "pip", "--disable-pip-version-check", "--no-input"]
 # In a fresh venv but not in the lock; the plugin comes from the recipe's wheel.
