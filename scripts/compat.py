@@ -99,10 +99,19 @@ def recipe(version: str) -> str:
 
 
 def build_wheel(out: Path) -> Path:
-    """This checkout's wheel in `out` (no build isolation: setuptools comes from the locks)."""
+    """This checkout's wheel in `out` (no build isolation: setuptools comes from the locks).
+    Built from a copy of what the wheel is made of: setuptools' build/ in the checkout may hold
+    modules deleted since, and another build there at the same time breaks this one."""
     shutil.rmtree(out, ignore_errors=True)
+    source = out / "source"
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "laas_provider", source / "laas_provider",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     result = run([sys.executable, *PIP, "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                  "--wheel-dir", str(out), str(ROOT)], capture_output=True, text=True)  # fmt: skip
+                  "--wheel-dir", str(out), str(source)], capture_output=True, text=True)  # fmt: skip
+    shutil.rmtree(source)
     if result.returncode != 0:
         raise RuntimeError(f"wheel build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     (wheel,) = out.glob("laas_provider-*.whl")
