@@ -128,7 +128,8 @@ def run_recipe(where: Path, version: str, wheel: Path) -> subprocess.CompletedPr
     (where / "dist" / wheel.name).symlink_to(wheel.resolve())
     (where / "recipe.sh").write_text(recipe(version))
     # `python3` is the interpreter running this script (the test tools' lock is made for it).
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    path = os.pathsep.join([str(Path(sys.executable).parent), *os.get_exec_path()])
+    env = dict(os.environ, PATH=path)
     with (where / "recipe.log").open("w") as log:
         return run(["bash", "-euxo", "pipefail", "recipe.sh"], cwd=where, env=env, stdout=log,
                    stderr=subprocess.STDOUT)  # fmt: skip
