@@ -127,3 +127,18 @@ def test_compat_runs_the_install_doc_recipe_as_written(version, tmp_path, monkey
     assert (where / "requirements.lock").resolve() == ROOT / "requirements.lock"
     (named,) = set(re.findall(r"dist/\S+\.whl", script))
     assert (where / named).resolve() == wheel.resolve()
+
+
+def test_compat_stops_at_a_failed_recipe_step(tmp_path, monkeypatch):
+    # bash -e stops at the first failing line; compat names it rather than testing a half venv.
+    def run_recipe(where, version, wheel) -> subprocess.CompletedProcess:
+        where.mkdir()
+        (where / "recipe.log").write_text(
+            f"+ LITELLM={version}\n+ litellm-venv/bin/pip install --upgrade-strategy "
+            f"only-if-needed litellm=={version}\nERROR: No matching distribution\n"
+        )
+        return subprocess.CompletedProcess(["bash"], 1)
+
+    monkeypatch.setattr(compat, "run_recipe", run_recipe)
+    with pytest.raises(RuntimeError, match=r"the recipe failed at .*litellm==9\.9\.9"):
+        compat.deployment(tmp_path / "d", "9.9.9", tmp_path / "w.whl")
