@@ -4,10 +4,12 @@ RUN line is executed by tests/e2e/test_wheel.py."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import tomllib
 
+import pytest
 import yaml
 
 import laas_provider
@@ -17,6 +19,9 @@ from .docker_files import ROOT, instructions, stages
 from .test_dockerfile import tool
 
 EXTEND = ROOT / "docs" / "examples" / "Dockerfile.extend"
+_spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
+compat = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(compat)
 INSTALL = (ROOT / "docs" / "install.md").read_text()
 
 
@@ -44,8 +49,9 @@ def test_snippet_and_docs_name_the_wheel_of_this_version():
 
 
 def test_install_doc_registers_the_provider_as_config_yaml_does():
-    blocks = re.findall(r"```yaml\n(.*?)```", INSTALL, re.S)
-    documented = yaml.safe_load(blocks[0])["litellm_settings"]["custom_provider_map"]
+    documented = yaml.safe_load(compat.doc_block("config"))["litellm_settings"][
+        "custom_provider_map"
+    ]
     shipped = yaml.safe_load((ROOT / "config.yaml").read_text())["litellm_settings"]
     assert documented == shipped["custom_provider_map"]
     (entry,) = documented
@@ -78,7 +84,8 @@ def test_the_snippet_is_linked_from_the_docs():
 
 
 def test_install_doc_config_has_the_guard_and_answers_a_400_once():
-    block = yaml.safe_load(re.findall(r"```yaml\n(.*?)```", INSTALL, re.S)[0])
+    # The block tests/e2e/test_install_recipe_config.py serves (compat.py runs it too).
+    block = yaml.safe_load(compat.doc_block("config"))
     assert "laas_provider.guard.request_guard" in block["litellm_settings"]["callbacks"]
     assert block["router_settings"]["fallback_on_unsupported_params"] is False
     shipped = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -87,14 +94,51 @@ def test_install_doc_config_has_the_guard_and_answers_a_400_once():
 
 
 def test_install_doc_has_a_new_proxy_recipe_for_each_supported_litellm():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
-    compat = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compat)
     section = INSTALL.split("## A new proxy, per LiteLLM release", 1)[1].split("\n## ", 1)[0]
     for version in compat.SUPPORTED:
         assert f"`LITELLM={version}`" in section, version
-    assert "--require-hashes --no-deps -r requirements.lock" in section
-    assert '--upgrade-strategy only-if-needed "litellm==$LITELLM"' in section
-    assert "pip check" in section
+    # The block compat.py runs is this section's, and it ends with pip check.
+    block = compat.doc_block("recipe")
+    assert f"```bash\n{block}```" in section
+    assert block.rstrip().splitlines()[-1] == "litellm-venv/bin/pip check"
+
+
+@pytest.mark.parametrize("version", compat.SUPPORTED)
+def test_compat_runs_the_install_doc_recipe_as_written(version, tmp_path, monkeypatch):
+    ran = []
+
+    def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
+        ran.append((argv, kwargs["cwd"], (kwargs["cwd"] / "recipe.sh").read_text()))
+        return subprocess.CompletedProcess(argv, 0)
+
+    monkeypatch.setattr(compat, "run", run)
+    wheel = tmp_path / f"laas_provider-{laas_provider.__version__}-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    where = tmp_path / "deployment"
+    compat.run_recipe(where, version, wheel)
+    ((argv, cwd, script),) = ran
+    assert argv == ["bash", "-euxo", "pipefail", "recipe.sh"] and cwd == where
+    block = compat.doc_block("recipe").splitlines()
+    changed = [(a, b) for a, b in zip(block, script.splitlines(), strict=True) if a != b]
+    assert changed in ([], [(next(ln for ln in block if ln.startswith("LITELLM=")),
+                             f"LITELLM={version}")])  # fmt: skip
+    assert f"\nLITELLM={version}\n" in f"\n{script}"
+    # What the recipe reads from a checkout is where it runs: the lock and the wheel it names.
+    assert (where / "requirements.lock").resolve() == ROOT / "requirements.lock"
+    (named,) = set(re.findall(r"dist/\S+\.whl", script))
+    assert (where / named).resolve() == wheel.resolve()
+
+
+def test_compat_stops_at_a_failed_recipe_step(tmp_path, monkeypatch):
+    # bash -e stops at the first failing line; compat names it rather than testing a half venv.
+    def run_recipe(where, version, wheel) -> subprocess.CompletedProcess:
+        where.mkdir()
+        (where / "recipe.log").write_text(
+            f"+ LITELLM={version}\n+ litellm-venv/bin/pip install --upgrade-strategy "
+            f"only-if-needed litellm=={version}\nERROR: No matching distribution\n"
+        )
+        return subprocess.CompletedProcess(["bash"], 1)
+
+    monkeypatch.setattr(compat, "run_recipe", run_recipe)
+    with pytest.raises(RuntimeError, match=r"the recipe failed at .*litellm==9\.9\.9"):
+        compat.deployment(tmp_path / "d", "9.9.9", tmp_path / "w.whl")

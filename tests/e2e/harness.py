@@ -132,8 +132,9 @@ class Emulator(Process):
 class Proxy(Process):
     """``litellm --config <config>`` with the package as installed, on 127.0.0.1."""
 
-    def __init__(self, config: dict[str, Any], env: dict[str, str], log_dir: Path,
+    def __init__(self, config: dict[str, Any] | str, env: dict[str, str], log_dir: Path,
                  name: str = "proxy", extra_args: tuple[str, ...] = ()):  # fmt: skip
+        """``config``: a dict, or a YAML text written as it is (e.g. one taken from the docs)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.master_key = MASTER_KEY
@@ -141,7 +142,9 @@ class Proxy(Process):
         # Callbacks are loaded as files next to the config first (see cost_log.py).
         shutil.copy(Path(__file__).with_name("cost_log.py"), log_dir / "cost_log.py")
         self.cost_log = log_dir / f"{name}-{self.port}-cost.jsonl"
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        config_path.write_text(
+            config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False)
+        )
         full_env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True",
                         LITELLM_MASTER_KEY=MASTER_KEY, COST_LOG=str(self.cost_log), **env)  # fmt: skip
         for name_ in ("DATABASE_URL", "LITELLM_LOG"):

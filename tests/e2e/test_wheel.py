@@ -1,6 +1,7 @@
 """The built wheel in someone else's LiteLLM deployment: `python -m build` makes the sdist and
 wheel; the wheel goes into a fresh venv that already runs a different supported LiteLLM (the
-newest, scripts/compat.py's way) without replacing it, `pip check` stays clean, and
+newest, made by docs/install.md's recipe as scripts/compat.py does, the plugin taken out
+again) without replacing it, `pip check` stays clean, and
 `litellm --config` started from a directory outside the repository serves a chat and a PDF
 through the installed plugin."""
 
@@ -48,10 +49,12 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A venv running litellm OTHER_LITELLM (no plugin yet) and what it holds."""
+def deployment(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A venv running litellm OTHER_LITELLM, made by docs/install.md's recipe (as compat.py
+    does) with the plugin uninstalled again, and what it holds."""
+    (wheel,) = dist.glob("*.whl")
     python, _ = compat.deployment(
-        tmp_path_factory.mktemp("deploy") / "venv", OTHER_LITELLM, plugin=False
+        tmp_path_factory.mktemp("deploy"), OTHER_LITELLM, wheel, plugin=False
     )
     return python, compat.installed(python)
 
