@@ -83,7 +83,10 @@ def strings(value: Any, place: str) -> list[str]:
     """``stop``: a string or a list of strings, as a list."""
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise refuse(f"{place}[{i}]", f"must be a string, not {kind(item)}")
         return value
     raise refuse(place, f"must be a string or a list of strings, not {kind(value)}")
 

@@ -53,7 +53,7 @@ def test_mapped_values(params, body):
         ({"temperature": True}, "temperature"),
         ({"max_tokens": 0}, "max_tokens"),
         ({"max_tokens": 1.5}, "max_tokens"),
-        ({"stop": [1]}, "stop"),
+        ({"stop": [1]}, "stop[0]"),
         ({"made_up": 1}, "made_up"),
     ],
 )
@@ -117,3 +117,12 @@ def test_bad_param_values_are_refused_naming_the_key(params, place):
     with pytest.raises(InputError) as caught:
         preset_params(params)
     assert caught.value.place == place
+
+
+def test_a_stop_list_with_a_non_string_names_the_item():
+    with pytest.raises(InputError) as caught:
+        build_body("h", [{"role": "user", "content": "hi"}], {"stop": ["END", 7]})
+    assert (caught.value.place, caught.value.problem) == (
+        "stop[1]",
+        "must be a string, not a number",
+    )
