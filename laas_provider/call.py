@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any
 
 import httpx
@@ -159,20 +159,48 @@ class _Call:
         self.body = JsonBody({**self.fields, "messages": self.laas_messages})
         return self.request_kwargs(asynchronous)
 
+    def exchange(
+        self, first: transform.Reply, model_response: ModelResponse | None, asynchronous: bool
+    ) -> Generator[dict[str, Any], transform.Reply, ModelResponse]:
+        """The response from ``first``. If it breaks the protocol, the one repair request is
+        yielded; the caller posts it (sync or async) and sends the reply back. So a request
+        costs at most 2 LaaS calls, whichever driver runs it (``finish``, ``afinish``)."""
+        replies = [first]
+        reading = self.check(first)
+        if reading.problems:
+            replies.append((yield self.repair(first, reading, asynchronous)))
+            reading = self.check(replies[1])
+        return self.result(replies, reading, model_response)
+
+    def finish(
+        self,
+        first: transform.Reply,
+        post: Callable[[_Call, dict[str, Any]], transform.Reply],
+        model_response: ModelResponse | None = None,
+    ) -> ModelResponse:
+        """``exchange`` with the repair call posted through the blocking ``post``."""
+        steps = self.exchange(first, model_response, asynchronous=False)
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(post(self, request))
+        except StopIteration as done:
+            return done.value
+
     async def afinish(
         self,
         first: transform.Reply,
         apost: Callable[[_Call, dict[str, Any]], Awaitable[transform.Reply]],
         model_response: ModelResponse | None = None,
     ) -> ModelResponse:
-        """The response from ``first``; if it breaks the protocol, the one repair call goes
-        through ``apost`` (a request costs at most 2 LaaS calls)."""
-        replies = [first]
-        reading = self.check(first)
-        if reading.problems:
-            replies.append(await apost(self, self.repair(first, reading)))
-            reading = self.check(replies[1])
-        return self.result(replies, reading, model_response)
+        """``exchange`` with the repair call posted through ``apost``."""
+        steps = self.exchange(first, model_response, asynchronous=True)
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(await apost(self, request))
+        except StopIteration as done:
+            return done.value
 
     def result(
         self,

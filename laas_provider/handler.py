@@ -63,13 +63,10 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
-        replies = [self._post(call, call.request_kwargs(asynchronous=False), client)]
-        reading = call.check(replies[0])
-        if reading.problems:
-            repair = call.repair(replies[0], reading, asynchronous=False)
-            replies.append(self._post(call, repair, client))
-            reading = call.check(replies[1])
-        return call.result(replies, reading, model_response)
+        post = functools.partial(self._post, own=client)
+        return call.finish(
+            post(call, call.request_kwargs(asynchronous=False)), post, model_response
+        )
 
     async def acompletion(
         self,
