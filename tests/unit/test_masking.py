@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from laas_provider import errors
 from laas_provider.logs import redact
 from laas_provider.probe import report
+
+from .fresh_imports import loaded_by
 
 
 def test_error_messages_use_the_one_masker():
@@ -30,9 +29,5 @@ def test_the_probe_masks_its_own_secrets_in_any_case_and_skips_short_ones():
 
 
 def test_the_masker_sits_below_errors():
-    code = (
-        "import sys; import laas_provider.logs.redact; "
-        "print(sorted(m for m in ('laas_provider.errors', 'litellm') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    watched = ("laas_provider.errors", "litellm")
+    assert loaded_by(("laas_provider.logs.redact",), watched) == []
