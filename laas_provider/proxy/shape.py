@@ -173,10 +173,7 @@ def _parameters(body: Mapping[str, Any]) -> None:
 
 def check_anthropic_request(body: Mapping[str, Any]) -> None:
     """``/v1/messages`` (Anthropic format): messages, their content blocks, ``system``."""
-    messages = body.get("messages")
-    if not isinstance(messages, list):
-        raise refuse("messages", f"must be a list of message objects, not {_kind(messages)}")
-    for i, message in enumerate(messages):
+    for i, message in enumerate(checks.a_list(body.get("messages"), "messages", "message objects")):
         place = f"messages[{i}]"
         message = an_object(message, place)
         role = message.get("role")
@@ -188,9 +185,8 @@ def check_anthropic_request(body: Mapping[str, Any]) -> None:
         _blocks(message.get("content"), f"{place}.content", ANTHROPIC_BLOCKS[role])
     if body.get("system") is not None:
         _blocks(body["system"], "system", ANTHROPIC_BLOCKS["system"])
-    value = body.get("max_tokens")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise refuse("max_tokens", f"must be an integer, not {_kind(value)}")
+    if body.get("max_tokens") is not None:
+        checks.an_integer(body["max_tokens"], "max_tokens")
     bounded_tools(body)
 
 
@@ -233,9 +229,7 @@ def _blocks(content: Any, place: str, known: tuple[str, ...]) -> None:
         raise refuse(place, f"must be a string or a list of content blocks, not {_kind(content)}")
     for j, block in enumerate(content):
         block = an_object(block, f"{place}[{j}]")
-        kind = block.get("type")
-        if not isinstance(kind, str):
-            raise refuse(f"{place}[{j}].type", f"must be a string, not {_kind(kind)}")
+        kind = a_string(block.get("type"), f"{place}[{j}].type")
         part_type(kind, known, f"{place}[{j}].type")
         if kind in ("text", "input_text", "output_text"):
             a_string(block.get("text"), f"{place}[{j}].text")
