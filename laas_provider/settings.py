@@ -24,7 +24,8 @@ DEFAULT_TIMEOUT = 120.0  # LaaS documents no limit; PDFs and big presets can be 
 CONNECT_TIMEOUT = 10.0
 
 # Which keys are administrator-only, secret, required, read from which LAAS_* variable:
-# one table, deployment.KEYS (ADMIN_KEYS, ENV, ... are derived there). What resolve() reads from the deployment's optional_params (api_base and api_key arrive
+# one table, deployment.KEYS (ADMIN_KEYS, ENV, ... are derived there).
+# What resolve() reads from the deployment's optional_params (api_base and api_key arrive
 # as handler arguments).
 _OWN_SETTINGS = names(litellm=False, env=True)
 

@@ -4,7 +4,6 @@ RUN line is executed by tests/e2e/test_wheel.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import tomllib
@@ -15,13 +14,11 @@ import yaml
 import laas_provider
 from laas_provider import settings
 
+from .compat_script import compat
 from .docker_files import ROOT, instructions, stages
 from .test_dockerfile import tool
 
 EXTEND = ROOT / "docs" / "examples" / "Dockerfile.extend"
-_spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
-compat = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(compat)
 INSTALL = (ROOT / "docs" / "install.md").read_text()
 
 

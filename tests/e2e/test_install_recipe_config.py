@@ -6,7 +6,6 @@ scripts/compat.py runs this file on every supported LiteLLM."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +16,9 @@ import yaml
 
 from laas_provider.emulator import preset_hash
 
+from ..compat_script import compat
 from .harness import Emulator, Proxy
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
-compat = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(compat)
 CONFIG = compat.doc_block("config")
 MODEL = yaml.safe_load(CONFIG)["model_list"][0]["model_name"]  # the doc's "my-preset"
 PRESET = "translator"  # not the emulator's default preset: the reference must be read

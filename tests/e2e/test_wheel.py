@@ -7,7 +7,6 @@ through the installed plugin."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -22,15 +21,13 @@ import openai
 import pytest
 
 import laas_provider
+from tests.compat_script import compat
 from tests.docker_files import instructions
 from tests.media import data_url, pdf
 
 from .harness import Emulator, Proxy, provider_map
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("compat", ROOT / "scripts" / "compat.py")
-compat = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(compat)
 EXTEND = ROOT / "docs" / "examples" / "Dockerfile.extend"
 OTHER_LITELLM = compat.SUPPORTED[-1]  # the newest supported; the locks hold 1.108.7
 
