@@ -7,6 +7,7 @@ from typing import Any
 
 from litellm.types.utils import ModelResponse, Usage
 
+from .media.work import Options as MediaOptions
 from .messages import to_laas_messages
 from .params import flatten, preset_params, to_laas_options
 from .response import (
@@ -24,6 +25,7 @@ from .tools.plan import without_tools
 __all__ = [
     "AnswerError",
     "History",
+    "MediaOptions",
     "Plan",
     "Reading",
     "Reply",
@@ -48,15 +50,18 @@ def build_body(
     optional_params: Mapping[str, Any],
     drop_params: bool = False,
     agent: Plan | None = None,
+    media: MediaOptions | None = None,
 ) -> dict[str, Any]:
     """The LaaS request body: ``{hash, params, messages}`` plus forwarded sampling keys.
 
     ``optional_params`` must already be flattened (see ``flatten``). ``agent`` is the
     request's Plan (``tools.plan``; without one, the request is planned with its tool keys
     ignored): its instruction (tools, structured output) goes in as one system message after
-    the client's own, its ``response_format`` (if any) as a top-level key.
+    the client's own, its ``response_format`` (if any) as a top-level key. ``media``: the
+    deployment's media options; a part that needs adapting stays a ``media.work.Pending`` in
+    the messages, for the caller to resolve off the event loop (``laas_provider.adapt``).
     """
-    laas_messages = to_laas_messages(messages)
+    laas_messages = to_laas_messages(messages, media or MediaOptions())
     if agent is None:
         agent = plan(without_tools(optional_params), emulation=False, drop_params=drop_params)
     instruction = agent.instruction()
