@@ -25,5 +25,8 @@ IMAGE_INPUT_MAX_BYTES = 20 * MB
 IMAGE_MAX_PIXELS = 50_000_000
 IMAGE_TARGET_BYTES = 3 * MB + 3 * MB // 4
 IMAGE_ICC_MAX_BYTES = 64 * 1024  # a colour profile up to this size is kept
+# With split_pdfs, a PDF of at most this many pages is sent as parts of PDF_MAX_PAGES (the
+# pages Anthropic and OpenAI take per request, in all).
+PDF_SPLIT_MAX_PAGES = 100
 # A text file (Markdown, CSV, JSON, source code) inlined as a text part.
 TEXT_FILE_MAX_BYTES = 1 * MB

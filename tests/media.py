@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import random
 import zlib
 from functools import cache
 
@@ -115,3 +116,113 @@ def screenshot(size: tuple[int, int] = (3840, 2160)) -> Image.Image:
             draw.text((col, row), "lorem ipsum", fill=(30, 30, 30))
     im.paste(photo((width // 3, height // 2)), (width // 2 + 100, 200))
     return im
+
+
+# --- PDFs to split (split_pdfs) ------------------------------------------------------------
+
+
+def _image_xobject(doc: pikepdf.Pdf, size: int, seed: int) -> pikepdf.Stream:
+    # Like _filler, but seeded: the same arguments give the same file (determinism tests).
+    noise = random.Random(seed).randbytes(size)
+    stream = pikepdf.Stream(doc, b"")
+    stream.write(zlib.compress(noise, 0), filter=pikepdf.Name.FlateDecode)
+    stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    stream.Width, stream.Height = size, 1
+    stream.BitsPerComponent, stream.ColorSpace = 8, pikepdf.Name.DeviceGray
+    return stream
+
+
+def _saved(doc: pikepdf.Pdf, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    doc.save(buffer, deterministic_id=True, **options)
+    return buffer.getvalue()
+
+
+@cache
+def shared_pdf(pages: int, image_bytes: int = 1000, forms: bool = False) -> bytes:
+    """A PDF whose pages share one /Resources dictionary holding every page's font and image
+    (as some producers write them; pypdf issue 3011): page i draws only /Im<i> in /F<i>, so
+    pruned, each page needs 1/pages of the images. With ``forms``, each page draws its image
+    through a form XObject /Fm<i> of its own (with its own resources)."""
+    doc = pikepdf.new()
+    fonts, xobjects = pikepdf.Dictionary(), pikepdf.Dictionary()
+    for i in range(pages):
+        fonts[f"/F{i}"] = doc.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica))  # fmt: skip
+        image = doc.make_indirect(_image_xobject(doc, image_bytes, i))
+        if forms:
+            form = doc.make_stream(f"q 100 0 0 100 0 0 cm /Im{i} Do Q".encode())
+            form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 200]  # fmt: skip
+            form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({f"/Im{i}": image}))
+            xobjects[f"/Fm{i}"] = form
+        else:
+            xobjects[f"/Im{i}"] = image
+    resources = doc.make_indirect(pikepdf.Dictionary(Font=fonts, XObject=xobjects))
+    draw = "/Fm{i} Do" if forms else "q 100 0 0 100 0 0 cm /Im{i} Do Q"
+    for i in range(pages):
+        doc.add_blank_page(page_size=(200, 200))
+        page = doc.pages[-1].obj
+        page.Resources = resources
+        text = f"BT /F{i} 12 Tf 10 170 Td (Page {i + 1}) Tj ET "
+        page.Contents = doc.make_stream((text + draw.format(i=i)).encode())
+    return _saved(doc, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def encrypted_pdf(pages: int, user: str) -> bytes:
+    """AES-256; with ``user=""``, as "protected" PDFs are: anyone may open them."""
+    buffer = io.BytesIO()  # (qpdf makes no deterministic /ID for an encrypted file)
+    pikepdf.open(io.BytesIO(pdf(pages))).save(
+        buffer, encryption=pikepdf.Encryption(user=user, owner="owner", aes=True)
+    )
+    return buffer.getvalue()
+
+
+@cache
+def content_bomb(pages: int, decoded: int, shared: bool = True) -> bytes:
+    """Pages whose content is ``decoded`` bytes of path operators inflated from a few KB (one
+    stream for all pages if ``shared``), over resources that pruning would thin out."""
+    doc = pikepdf.new()
+    packed = zlib.compress(b"0 0 m " * (decoded // 6), 9)
+    fonts = doc.make_indirect(pikepdf.Dictionary({f"/F{i}": pikepdf.Dictionary() for i in range(8)}))  # fmt: skip
+    one = None
+    for _ in range(pages):
+        doc.add_blank_page(page_size=(200, 200))
+        if one is None or not shared:
+            one = pikepdf.Stream(doc, b"")
+            one.write(packed, filter=pikepdf.Name.FlateDecode)
+        doc.pages[-1].obj.Contents = one
+        doc.pages[-1].obj.Resources = pikepdf.Dictionary(Font=fonts)
+    return _saved(doc, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+@cache
+def forms_bomb(pages: int, forms: int, form_bytes: int) -> bytes:
+    """Pages that share one /XObject dictionary of ``forms`` form XObjects, each with
+    ``form_bytes`` of content: qpdf parses every one of them to prune each page."""
+    doc = pikepdf.new()
+    xobjects = pikepdf.Dictionary()
+    for i in range(forms):
+        form = pikepdf.Stream(doc, b"")
+        form.write(zlib.compress(b"0 0 m " * (form_bytes // 6), 9), filter=pikepdf.Name.FlateDecode)
+        form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 1, 1]
+        xobjects[f"/Fm{i}"] = form
+    resources = doc.make_indirect(pikepdf.Dictionary(XObject=xobjects))
+    for i in range(pages):
+        doc.add_blank_page(page_size=(200, 200))
+        doc.pages[-1].obj.Resources = resources
+        doc.pages[-1].obj.Contents = doc.make_stream(f"/Fm{i % forms} Do".encode())
+    return _saved(doc, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+@cache
+def names_bomb(pages: int, names: int) -> bytes:
+    """Pages that share one /XObject dictionary of ``names`` entries (all one tiny image)."""
+    doc = pikepdf.new()
+    image = doc.make_indirect(_image_xobject(doc, 8, 0))
+    resources = doc.make_indirect(pikepdf.Dictionary(
+        XObject=pikepdf.Dictionary({f"/I{i}": image for i in range(names)})))  # fmt: skip
+    for _ in range(pages):
+        doc.add_blank_page(page_size=(200, 200))
+        doc.pages[-1].obj.Resources = resources
+        doc.pages[-1].obj.Contents = doc.make_stream(b"/I0 Do")
+    return _saved(doc, object_stream_mode=pikepdf.ObjectStreamMode.generate)

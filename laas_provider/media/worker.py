@@ -29,7 +29,11 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
     if header.get("kind") == "split":
         from . import split  # only deployments with split_pdfs pay for importing pikepdf
 
-        return split.run(data, header)
+        try:
+            return split.run(data, header)
+        except split.SplitError as exc:  # not Unadaptable: run as __main__, this module is
+            # not the laas_provider.media.worker that split could import
+            raise Unadaptable(str(exc)) from None
     try:
         adapted = images.adapt(data, int(header["max_side"]))
     except images.ImageError as exc:

@@ -197,12 +197,22 @@ def document_part(
         raise refuse(place, str(exc)) from None
     if pages > limits.PDF_MAX_PAGES:
         if media.split_pdfs:
+            if pages > limits.PDF_SPLIT_MAX_PAGES:
+                raise refuse(place, split_too_long(pages))
             return Pending(place, data.url, data.start, f"{pages} pages", SPLIT, pages=pages,
                            name=name)  # fmt: skip
         raise refuse(
             place, f"PDF has {pages} pages; LaaS accepts at most {limits.PDF_MAX_PAGES} pages"
         )
     return {"type": "document", "document_url": {"url": data.as_laas(PDF)}}
+
+
+def split_too_long(pages: int) -> str:
+    cap, per = limits.PDF_SPLIT_MAX_PAGES, limits.PDF_MAX_PAGES
+    return (
+        f"PDF has {pages} pages; split_pdfs sends at most {cap} pages ({cap // per} parts of "
+        f"{per}), the most Anthropic and OpenAI read in one request"
+    )
 
 
 def pdf_from_url(url: Any, place: str, media: Options = DEFAULT) -> dict[str, Any] | Pending:
