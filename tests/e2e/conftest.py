@@ -58,6 +58,8 @@ def proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
             # and one whose preset ignores it (echo), falling back to the first.
             laas_model("laas-agent", preset_hash=preset_hash("agent"), tool_emulation=True),
             laas_model("laas-agent-echo", tool_emulation=True),
+            # A PDF over 20 pages as labelled parts (tests/e2e/test_split_pdfs.py).
+            laas_model("laas-split-pdfs", split_pdfs=True),
         ],
         "litellm_settings": {
             **provider_map(),
