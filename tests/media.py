@@ -139,11 +139,14 @@ def _saved(doc: pikepdf.Pdf, **options: object) -> bytes:
 
 
 @cache
-def shared_pdf(pages: int, image_bytes: int = 1000, forms: bool = False) -> bytes:
+def shared_pdf(
+    pages: int, image_bytes: int = 1000, forms: bool = False, shared: bool = True
+) -> bytes:
     """A PDF whose pages share one /Resources dictionary holding every page's font and image
     (as some producers write them; pypdf issue 3011): page i draws only /Im<i> in /F<i>, so
     pruned, each page needs 1/pages of the images. With ``forms``, each page draws its image
-    through a form XObject /Fm<i> of its own (with its own resources)."""
+    through a form XObject /Fm<i> of its own (with its own resources). With ``shared=False``,
+    each page has a /Resources of its own holding only its font and image (the usual PDF)."""
     doc = pikepdf.new()
     fonts, xobjects = pikepdf.Dictionary(), pikepdf.Dictionary()
     for i in range(pages):
@@ -162,7 +165,16 @@ def shared_pdf(pages: int, image_bytes: int = 1000, forms: bool = False) -> byte
     for i in range(pages):
         doc.add_blank_page(page_size=(200, 200))
         page = doc.pages[-1].obj
-        page.Resources = resources
+        page.Resources = (
+            resources
+            if shared
+            else pikepdf.Dictionary(
+                Font={f"/F{i}": fonts[f"/F{i}"]},
+                XObject={
+                    name: xobjects[name] for name in (f"/Fm{i}", f"/Im{i}") if name in xobjects
+                },
+            )
+        )
         text = f"BT /F{i} 12 Tf 10 170 Td (Page {i + 1}) Tj ET "
         page.Contents = doc.make_stream((text + draw.format(i=i)).encode())
     return _saved(doc, object_stream_mode=pikepdf.ObjectStreamMode.generate)

@@ -14,6 +14,7 @@ import binascii
 import contextlib
 import io
 import resource
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,12 +111,14 @@ def _memory_capped() -> Iterator[None]:
 
 
 def _part(source: pikepdf.Pdf, start: int, stop: int) -> bytes:
-    part = pikepdf.new()
-    part.pages.extend(source.pages[start:stop])  # qpdf copies no object across page bounds
-    out = io.BytesIO()  # streams as they are: not decoded, not compressed (an LZW bomb would)
-    part.save(out, deterministic_id=True, min_version=source.pdf_version, compress_streams=False,
-              object_stream_mode=pikepdf.ObjectStreamMode.generate,
-              stream_decode_level=pikepdf.StreamDecodeLevel.none)  # fmt: skip
+    part, out = pikepdf.new(), io.BytesIO()
+    with warnings.catch_warnings():  # else on the proxy's stderr: named destinations are lost
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+        part.pages.extend(source.pages[start:stop])  # qpdf copies no object across pages
+        # Streams as they are: not decoded, not compressed (qpdf would inflate LZW for that).
+        part.save(out, deterministic_id=True, min_version=source.pdf_version,
+                  compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                  stream_decode_level=pikepdf.StreamDecodeLevel.none)  # fmt: skip
     return out.getvalue()
 
 

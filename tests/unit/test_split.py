@@ -66,6 +66,17 @@ def test_45_pages_are_3_labelled_parts_of_20_20_5_in_order():
     assert "-> 3 parts of 20, 20, 5 pages (" in reply["change"]
 
 
+def test_a_split_warns_nothing_on_the_workers_stderr(recwarn):
+    doc = pikepdf.open(io.BytesIO(pdf(21)))  # a link to a named destination: pikepdf warns
+    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                              Rect=[0, 0, 9, 9], Dest=pikepdf.String("end"))  # fmt: skip
+    doc.pages[0].obj.Annots = pikepdf.Array([doc.make_indirect(link)])
+    out = io.BytesIO()
+    doc.save(out)
+    split.run(out.getvalue(), {"name": "a.pdf"})
+    assert [str(w.message) for w in recwarn] == []
+
+
 def test_21_pages_end_with_a_one_page_part_and_a_nameless_pdf_is_called_pdf():
     reply, payload = split.run(pdf(21, True), {"name": None})
     labels = [p["text"] for p in reply["parts"] if p["type"] == "text"]
