@@ -30,14 +30,14 @@ REPEATS = 3
 # In the measuring process: the split, REPEATS times; one JSON line back.
 WORKER = """
 import json, statistics, sys, time
-from laas_provider.media import split
+from laas_provider.media import prune, split
 
 def hwm():  # VmHWM: this process's peak RSS (ru_maxrss keeps the spawning parent's, if bigger)
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
 
 if sys.argv[2] == "unpruned":
-    split.BUDGET = 0
+    prune.BUDGET = 0
 data = open(sys.argv[1], "rb").read()
 before = hwm()
 times = []

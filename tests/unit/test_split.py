@@ -1,5 +1,5 @@
 """split_pdfs: a long PDF as labelled parts of at most 20 pages, each carrying only its own
-pages' resources (laas_provider/media/split.py), on real PDFs made with pikepdf."""
+pages' resources (laas_provider/media/split.py, prune.py), on real PDFs made with pikepdf."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 
 from laas_provider import adapt, limits
 from laas_provider.errors import InputError
-from laas_provider.media import split
+from laas_provider.media import prune, split
 from laas_provider.transform import to_laas_messages
 from laas_provider.transform.media.work import SPLIT, Options, Pending
 from tests.media import (
@@ -105,7 +105,7 @@ def test_pages_sharing_one_resources_dictionary_carry_only_their_own(forms):
         used = {name for page in part.pages for name in page.Resources.XObject}
         assert used == own
         assert len(part.pages[0].Resources.Font) == 1
-    assert "kept whole" not in reply["change"]
+    assert "not pruned" not in reply["change"]
 
 
 def part_bytes(part: pikepdf.Pdf) -> bytes:
@@ -117,10 +117,10 @@ def part_bytes(part: pikepdf.Pdf) -> bytes:
 def test_without_pruning_each_part_would_be_as_big_as_the_whole(monkeypatch):
     """What pruning is for (pypdf issue 3011): the same split with no budget left."""
     whole = shared_pdf(45, IMAGE)
-    monkeypatch.setattr(split, "BUDGET", 0)
+    monkeypatch.setattr(prune, "BUDGET", 0)
     reply, payload = split.run(whole, {"name": "shared.pdf"})
     assert all(len(part_bytes(p)) > len(whole) * 0.95 for p in documents(reply, payload))
-    assert reply["change"].endswith("; resources of 45 pages kept whole (pruning budget)")
+    assert reply["change"].endswith("; 45 pages not pruned (budget spent, or content unread)")
 
 
 def test_the_same_pdf_gives_the_same_bytes_in_another_process():
@@ -208,7 +208,7 @@ def test_content_that_inflates_past_the_stream_limit_is_never_parsed():
     started = time.perf_counter()
     reply, payload = split.run(content_bomb(45, 256 * limits.MB), {"name": "bomb.pdf"})
     assert time.perf_counter() - started < 10  # ~0.05 s measured; the margin is for CI
-    assert reply["change"].endswith("resources of 45 pages kept whole (pruning budget)")
+    assert reply["change"].endswith("; 45 pages not pruned (budget spent, or content unread)")
     assert [len(p.pages) for p in documents(reply, payload)] == [20, 20, 5]
 
 
@@ -226,19 +226,25 @@ def test_what_pruning_may_parse_is_budgeted_so_a_bomb_takes_seconds(bomb, pruned
     assert time.perf_counter() - started < 20  # 2 s measured at worst; the margin is for CI
     pages = sum(len(p.pages) for p in documents(reply, payload))
     assert reply["change"].endswith(
-        f"resources of {pages - pruned} pages kept whole (pruning budget)"
+        f"; {pages - pruned} pages not pruned (budget spent, or content unread)"
     )
 
 
-def test_a_stream_no_limit_bounds_is_never_decoded_and_its_page_not_pruned():
+@pytest.mark.parametrize(
+    "filters",
+    [pikepdf.Name.LZWDecode, pikepdf.Array([pikepdf.Array([1])]), pikepdf.Name.FlateDecode],
+    ids=["LZW: no bound", "not a filter name", "not Flate data"],
+)
+def test_a_stream_no_limit_bounds_or_unreadable_is_never_parsed_and_its_page_not_pruned(filters):
     doc = pikepdf.open(io.BytesIO(shared_pdf(21, 100)))
-    lzw = pikepdf.Stream(doc, b"")
-    lzw.write(b"\x80\x0b\x60\x50\x22\x0c\x0c\x85\x01", filter=pikepdf.Name.LZWDecode)
-    doc.pages[3].obj.Contents = lzw
+    content = pikepdf.Stream(doc, b"")
+    content.write(b"\x80\x0b\x60\x50\x22\x0c\x0c\x85\x01", filter=pikepdf.Name.LZWDecode)
+    content.Filter = filters
+    doc.pages[3].obj.Contents = content
     out = io.BytesIO()
     doc.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
     reply, payload = split.run(out.getvalue(), {"name": "old.pdf"})
-    assert reply["change"].endswith("resources of 1 pages kept whole (pruning budget)")
+    assert reply["change"].endswith("; 1 pages not pruned (budget spent, or content unread)")
     first = documents(reply, payload)[0]
     assert len(first.pages[3].Resources.XObject) == 21
 
