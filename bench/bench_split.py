@@ -6,7 +6,7 @@ Each case runs in a fresh process, as a media worker is: the median of 3 splits 
 the peak RSS that process gained over them (VmHWM, on top of Python with pikepdf loaded
 and the input read). "Unpruned" is the same split with no pruning budget: what each part would weigh
 if every page kept the shared resources (pypdf issue 3011). Target: a split of the largest
-PDF LaaS takes, or any bomb, within 2 s (the media deadline is 10 s). MB = 1024 * 1024.
+PDF LaaS takes, or any bomb, within 3 s (the media deadline is 10 s). MB = 1024 * 1024.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from laas_provider.limits import MB, PDF_MAX_BYTES  # noqa: E402
 from tests import media  # noqa: E402
 
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 3.0
 REPEATS = 3
 
 # In the measuring process: the split, REPEATS times; one JSON line back.
