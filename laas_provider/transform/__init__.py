@@ -8,7 +8,7 @@ from typing import Any
 from litellm.types.utils import ModelResponse, Usage
 
 from .messages import to_laas_messages
-from .params import flatten, preset_params, to_laas_options
+from .params import NOT_SENT_LOG, flatten, not_sent, preset_params, to_laas_options
 from .response import (
     AnswerError,
     Reply,
@@ -22,6 +22,7 @@ from .tools import History, Plan, Reading, plan, read_answer, repair_request, to
 from .tools.plan import without_tools
 
 __all__ = [
+    "NOT_SENT_LOG",
     "AnswerError",
     "History",
     "Plan",
@@ -30,6 +31,7 @@ __all__ = [
     "add_usage",
     "build_body",
     "flatten",
+    "not_sent",
     "plan",
     "read_answer",
     "read_reply",
@@ -48,6 +50,7 @@ def build_body(
     optional_params: Mapping[str, Any],
     drop_params: bool = False,
     agent: Plan | None = None,
+    max_output_tokens: int | None = None,
 ) -> dict[str, Any]:
     """The LaaS request body: ``{hash, params, messages}`` plus forwarded sampling keys.
 
@@ -55,6 +58,7 @@ def build_body(
     request's Plan (``tools.plan``; without one, the request is planned with its tool keys
     ignored): its instruction (tools, structured output) goes in as one system message after
     the client's own, its ``response_format`` (if any) as a top-level key.
+    ``max_output_tokens``: the deployment's declared limit, which ``max_tokens`` is lowered to.
     """
     laas_messages = to_laas_messages(messages)
     if agent is None:
@@ -71,7 +75,7 @@ def build_body(
         "hash": preset_hash,
         "params": preset_params(optional_params),
         "messages": laas_messages,
-        **to_laas_options(optional_params, drop_params),
+        **to_laas_options(optional_params, drop_params, max_output_tokens),
     }
     if agent.response_format is not None:
         body["response_format"] = agent.response_format
