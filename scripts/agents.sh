@@ -37,10 +37,12 @@ npm_group() {
   # shellcheck disable=SC2086
   (cd "$dir" && npm install --prefix . --no-audit --no-fund --no-save --loglevel=error \
     $pins >&2)
-  local command
+  local command home
+  home="$(mktemp -d)" # the checks' own HOME: some CLIs write state there even for --version
   for command in "$@"; do
-    PATH="$dir/node_modules/.bin:$PATH" "$command" --version >&2
+    HOME="$home" PATH="$dir/node_modules/.bin:$PATH" "$command" --version >&2
   done
+  rm -rf "$home"
   echo "$pins" >"$dir/.pins"
 }
 
