@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +293,7 @@ GOOGLE_REFUSAL = "streamGenerateContent: LaaS presets are chat models"
 
 
 @pytest.fixture(scope="module")
-def gemini_proxy(emulator: Emulator, log_dir) -> Proxy:
+def gemini_proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
     """config.yaml as shipped plus the recipe's router_settings (Gemini's model names)."""
     config = shipped_config()
     config["router_settings"].update(GEMINI_ALIASES)
@@ -314,7 +315,7 @@ def test_gemini_cli_creates_a_file_through_its_write_tool(agents, gemini_proxy, 
     output = done.stdout + done.stderr
     if GOOGLE_REFUSAL in output:
         # What a user sees today: the first call refused at once, by name, with the doors
-        # that work; nothing reached LaaS (no retries, no fallbacks).
+        # that work; nothing reached LaaS.
         assert done.returncode != 0
         assert "/v1/chat/completions, /v1/completions, /v1/messages or /v1/responses" in output
         assert emulator.received() == []
