@@ -97,8 +97,7 @@ class RequestGuard(CustomLogger):
         ignored = params.ignorable(data)
         if not ignored:
             return None
-        for key in ignored:
-            data.pop(key)
+        params.without(data, ignored)
         log.info(params.NOT_SENT_LOG, data.get("model"), ", ".join(ignored))
         return data
 

@@ -179,7 +179,24 @@ def ignorable(body: Mapping[str, Any]) -> list[str]:
     template = body.get("chat_template_kwargs")
     if isinstance(template, Mapping) and template.keys() <= TEMPLATE_THINKING:
         keys.append("chat_template_kwargs")
+    text = body.get("text")  # the Responses API's; LiteLLM 1.110 maps its verbosity
+    if isinstance(text, Mapping) and text.get("verbosity") is not None:
+        keys.append("text.verbosity")
     return keys
+
+
+def without(body: dict[str, Any], keys: list[str]) -> None:
+    """Take ``ignorable``'s keys out of ``body`` (a nested ``text.verbosity`` too)."""
+    for key in keys:
+        outer, _, inner = key.partition(".")
+        if not inner:
+            body.pop(key, None)
+        elif isinstance(body.get(outer), Mapping):
+            rest = {k: v for k, v in body[outer].items() if k != inner}
+            if rest:
+                body[outer] = rest
+            else:
+                body.pop(outer)
 
 
 def flatten(optional_params: Mapping[str, Any]) -> dict[str, Any]:

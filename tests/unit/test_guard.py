@@ -183,3 +183,13 @@ def test_what_the_table_refuses_is_left_to_the_handler(proxy_state):
     messages = [{"role": "user", "content": "hi"}]
     for asked in ({"logprobs": True}, {"chat_template_kwargs": {"documents": []}}):
         assert run_hook({"model": "chat", "messages": messages, **asked}) is None
+
+
+def test_the_responses_apis_text_verbosity_is_taken_out_and_its_format_kept(proxy_state):
+    # LiteLLM 1.110 maps text.verbosity to `verbosity` and refuses it for a custom provider.
+    fmt = {"type": "json_object"}
+    data = run_hook({"model": "chat", "input": "hi", "text": {"verbosity": "low", "format": fmt}},
+                    call_type="aresponses")  # fmt: skip
+    assert data == {"model": "chat", "input": "hi", "text": {"format": fmt}}
+    data = run_hook({"model": "chat", "input": "hi", "text": {"verbosity": "low"}}, "aresponses")
+    assert data == {"model": "chat", "input": "hi"}
