@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -79,6 +80,16 @@ def test_media_budget_counts_the_allowances_and_the_pdf_pair_once():
     assert plan.input_tokens == every - probes["pdf_21_pages"].input_tokens
     assert 70_000 < plan.input_tokens < 80_000
     assert len(plan.per_call) == 6 and "sent only if LaaS refuses pdf_21_pages" in plan.per_call[-1]
+
+
+def test_readme_and_assumptions_state_the_real_media_estimate():
+    plan = runner.budget(media_catalogue.build_media_probes())
+    root = Path(__file__).resolve().parents[2]
+    for doc in ("README.md", "docs/assumptions.md"):
+        text = " ".join((root / doc).read_text().split())
+        assert f"about {round(plan.input_tokens, -2):,} input tokens" in text, doc
+    assumptions = " ".join((root / "docs/assumptions.md").read_text().split())
+    assert f"at most {plan.completion_tokens} completion tokens" in assumptions
 
 
 def test_the_estimate_is_printed_before_asking_and_nothing_is_sent_on_no(tmp_path, capsys):
