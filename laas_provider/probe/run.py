@@ -129,7 +129,7 @@ def run(
             rows_not_run(probe, f"not run: {report.skipped}", report.rows)
             continue
         if probe.only_if_refused and taken.get(probe.only_if_refused) is not False:
-            why = "answered" if taken.get(probe.only_if_refused) else "not refused"
+            why = "answered" if taken.get(probe.only_if_refused) else "did not refuse"
             rows_not_run(probe, f"not run: LaaS {why} {probe.only_if_refused}", report.rows)
             continue
         outcome = sender(probe.build(target))
