@@ -94,6 +94,7 @@ class Done:
     parts: tuple[dict[str, Any], ...]
     change: str  # "WebP 1920x1080 632 KB -> JPEG 1568x882 325 KB"
     size: int = field(default=0)  # characters the parts hold (the cache's bound)
+    cpu_ms: float = 0.0  # the worker's CPU time for it
 
 
 def pending_in(messages: list[dict[str, Any]]) -> list[Pending]:
