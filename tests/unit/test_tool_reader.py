@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from laas_provider.transform.tools import plan, read_answer, tool_history
+from laas_provider.transform.tools import instruction, plan, read_answer, tool_history
 from laas_provider.transform.tools.scan import Decoder, python_literal, spans
 from tests.tool_answers import CORPUS, HISTORY, TOOLS, Case, judge, request_params
 
@@ -168,7 +168,7 @@ def test_the_example_call_is_a_valid_call_of_an_offered_tool():
         {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "search"}}},
     ):
         p = plan(params, True)
-        lines = p.instruction().splitlines()
+        lines = instruction(p).splitlines()
         example = json.loads(
             lines[lines.index(next(x for x in lines if x.startswith("To call tools"))) + 1]
         )
@@ -182,5 +182,5 @@ def test_without_a_simple_valid_example_the_generic_form_is_shown():
     nested = {"type": "function", "function": {"name": "deep", "parameters": {
         "type": "object", "required": ["a"],
         "properties": {"a": {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}}}}}}  # fmt: skip
-    text = plan({"tools": [nested]}, True).instruction()
+    text = instruction(plan({"tools": [nested]}, True))
     assert '{"tool_calls":[{"name":"<tool name>","arguments":{<arguments>}}]}' in text
