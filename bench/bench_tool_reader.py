@@ -56,6 +56,8 @@ ORDINARY = {
     "prose + fenced call": 'Let me check.\n```json\n{"name": "get_weather", "arguments": {"city": "Seoul", "days": 2}}\n```',
     "trailing commas (repaired)": '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Seoul",},},],}',
     "plain text answer": "It is sunny in Seoul, 21 C. " * 20,
+    "Gemini tool_code fence": 'Checking.\n```tool_code\nprint(default_api.get_weather(city="Seoul", days=2))\n```',
+    "vLLM pythonic list": '[get_weather(city="Seoul"), get_time(tz="KST")]',
 }  # fmt: skip
 
 HOSTILE = {
@@ -63,6 +65,11 @@ HOSTILE = {
     "100,000 `[`": "[" * 100_000,
     "280 kB of code": 'def f(x):\n    return {"k": x, \'q\': [1, 2], "s": "{"}\n' * 5_000,
     '20,000 `{"a": "`': '{"a": "' * 20_000,
+    "Python call list 10,000 brackets deep": "[get_weather(city="
+    + "[" * 10_000
+    + "]" * 10_000
+    + ")]",
+    "5,000 tool_code fences": "```tool_code\nprint(default_api.get_time())\n```\n" * 5_000,
 }
 
 

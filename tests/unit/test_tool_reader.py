@@ -39,6 +39,8 @@ def test_prose_around_calls_is_the_content():
     assert reading.content == "Let me check."
     reading = read(Case("x", '<tool_call>{"name": "get_time", "arguments": {}}</tool_call>'))
     assert reading.content is None
+    reading = read(Case("x", "Checking.\n```tool_code\nprint(default_api.get_time())\n```\nDone."))
+    assert reading.content == "Checking.\n\nDone." and len(reading.tool_calls) == 1
 
 
 def test_ids_are_unique_within_an_answer_and_new_to_the_conversation():
@@ -117,6 +119,13 @@ HOSTILE = {
     "code-280kB": ('def f(x):\n    return {"k": x, \'q\': [1, 2], "s": "{"}\n' * 5_000),
     "many-small-spans": "[1] {a} " * 20_000,
     "unterminated-strings": '{"a": "' * 20_000,
+    "pythonic-list-nested-10k": "[get_weather(city=" + "[" * 10_000 + "]" * 10_000 + ")]",
+    "pythonic-list-unary-30k": "[get_weather(city=" + "-" * 30_000 + "1)]",
+    "pythonic-list-unary-20k": "[get_weather(city=" + "-" * 20_000 + "1)]",
+    "pythonic-list-sums-15k": "[get_weather(city=" + "1+" * 15_000 + "1)]",
+    "pythonic-list-code-run": '[get_weather(city=__import__("os").system("exit 3"))]',
+    "tool-code-5000-fences": "```tool_code\nprint(default_api.get_time())\n```\n" * 5_000,
+    "tool-code-lambda-bomb": "```tool_code\nget_time(tz=(lambda: 1)" + "()" * 10_000 + ")\n```",
 }
 
 
@@ -148,6 +157,16 @@ def test_the_decoder_stops_at_its_budget():
     results = [decoder.decode(fragment, 1) for _ in range(10_000)]
     assert results[0] == ({"a": 1}, True)
     assert results[-1] is None
+
+
+def test_python_calls_are_read_as_data_never_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = '[get_time(tz=open("made", "w").write("x")), get_time(tz=exec("1/0"))]'
+    reading = read_answer(text, None, plan({"tools": TOOLS}, True))
+    assert reading.problems == [
+        "the Python call list: get_time(...): argument tz is not a literal value"
+    ]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_python_literals_refuse_anything_but_data():

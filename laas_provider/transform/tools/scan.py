@@ -26,7 +26,8 @@ MAX_LEVEL = 2  # spans nested deeper than this are not recorded (only tried insi
 LITERAL_MAX_CHARS = 32_000  # Python's parser: ~0.3 µs a character
 REPAIR_MAX_CHARS = 1_000  # json_repair: superlinear, ~20 µs a character on hostile text
 REPAIR_MAX_TRIES = 2  # json_repair calls per answer
-LITERAL_MAX_TRIES = 8  # Python-literal reads per answer (~20 µs each for a small span)
+LITERAL_MAX_TRIES = 8  # Python reads per answer, literals and calls (~20 µs each, small)
+PYTHON_MAX_COST = 6_000  # calls written as Python, per answer: characters outside strings
 MAX_ATTEMPTS = 256  # spans decoded per answer
 BUDGET_FACTOR = 3  # characters decoded per answer: at most this many times its length
 
@@ -97,6 +98,7 @@ class Decoder:
         self.repairs = REPAIR_MAX_TRIES
         self.literals = LITERAL_MAX_TRIES
         self.attempts = MAX_ATTEMPTS
+        self.python_cost = PYTHON_MAX_COST
 
     def decode(self, fragment: str, depth: int) -> tuple[Any, bool] | None:
         """The value of ``fragment`` and whether it needed repair, or None."""
@@ -132,6 +134,12 @@ class Decoder:
                 return value, True
         return None
 
+    def python(self, cost: int) -> bool:
+        """Whether one more read of Python code (pythonic.py) of ``cost`` fits the budget."""
+        self.python_cost -= cost
+        self.literals -= 1
+        return self.python_cost >= 0 and self.literals >= 0
+
 
 _LENIENT = json.JSONDecoder(strict=False)
 
@@ -150,6 +158,11 @@ def python_literal(fragment: str) -> Any:
     except ValueError:
         return None
     return value if isinstance(value, dict | list) else None
+
+
+def literal(node: ast.AST) -> Any:
+    """A parsed literal's value (data only, nesting bounded), or ValueError."""
+    return _literal(node, 0)
 
 
 def _literal(node: ast.AST, depth: int) -> Any:
