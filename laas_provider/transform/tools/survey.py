@@ -78,12 +78,13 @@ def survey(text: str, tools: Mapping[str, Any]) -> Survey:
             return _whole(result, value, compact(value) if repaired else whole, tools)
     prose: list[str] = []
     pos = 0
+    tail = Decoder(len(body))  # the end of a long answer: not left to what the rest spent
     for span, inside in _top_spans(found):
         if not span.closed:
             if span.start == 0 or not whole[: span.start].strip():
                 result.problem = "the answer was cut off before its JSON ended"
             break
-        value, used = _decode_span(whole, span, inside, decoder)
+        value, used = _decode_span(whole, span, inside, tail if span.tail else decoder)
         if value is None:
             continue
         if result.exact is None:
