@@ -172,13 +172,13 @@ CORPUS: list[tuple[str, dict[str, Any], str]] = [
         "messages[1].tool_calls[0].function",
     ),
     (
-        "tool_call arguments an object",
+        "tool_call arguments a number",
         {
             "messages": [
                 USER,
                 {
                     "role": "assistant",
-                    "tool_calls": [{**CALL, "function": {"name": "f", "arguments": {"a": 1}}}],
+                    "tool_calls": [{**CALL, "function": {"name": "f", "arguments": 5}}],
                 },
             ]
         },

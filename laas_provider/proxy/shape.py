@@ -31,7 +31,8 @@ from ..transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTE
 # Top-level parameters LiteLLM reads, by JSON type.
 _TYPED = (
     (("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout"), checks.a_number),
-    (("max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"), checks.an_integer),
+    (("max_tokens", "max_completion_tokens", "seed", "top_logprobs"), checks.an_integer),
+    (("n",), checks.choices),
     (("stream", "logprobs", "parallel_tool_calls"), checks.a_boolean),
     (("stream_options", "response_format", "logit_bias", "extra_headers"), an_object),
 )
@@ -71,17 +72,8 @@ def _message(message: Any, place: str) -> None:
         _function(message["function_call"], f"{place}.function_call")
     if role == "tool":
         checks.tool_call_id(message, place)
-    content = message.get("content")
-    if content is None:
-        # OpenAI: an assistant message that calls tools may have no content; so may a
-        # legacy `function` message.
-        may_be_null = role == "function" or (
-            role == "assistant" and (calls is not None or message.get("function_call") is not None)
-        )
-        if not may_be_null:
-            checks.content(None, f"{place}.content")
-        return
-    if isinstance(checks.content(content, f"{place}.content"), str):
+    content = checks.content_of(message, role, f"{place}.content")
+    if content is None or isinstance(content, str):
         return
     for j, part in enumerate(content):
         _part(part, f"{place}.content[{j}]")
@@ -99,7 +91,7 @@ def _part(part: Any, place: str) -> None:
 
 def _function(function: Any, place: str) -> None:
     function = checks.function(function, place)
-    a_string(function.get("arguments"), f"{place}.arguments")
+    checks.arguments(function.get("arguments"), f"{place}.arguments")
 
 
 def _tool_calls(calls: Any, place: str) -> None:

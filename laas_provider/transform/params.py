@@ -69,11 +69,12 @@ def to_laas_options(
             continue
         if name in FORWARDED:
             body[name] = _forward(name, value)
-        elif (name == "n" and value == 1) or (name == "modalities" and value == ["text"]):
+        elif name == "n":  # 1 is what LaaS does anyway; the guard's words for the rest
+            if checks.choices(value, name) > 1 and not drop_params:
+                raise refuse(name, checks.ONE_CHOICE)
+        elif name == "modalities" and value == ["text"]:
             continue  # asks for what LaaS does anyway
         elif not drop_params:
-            if name == "n":
-                checks.an_integer(value, name)  # the request guard's words for a non-integer
             raise refuse(name, _why_refused(name))
     return body
 
@@ -81,8 +82,6 @@ def to_laas_options(
 def _why_refused(name: str) -> str:
     if name in ("functions", "function_call"):
         return "is the legacy form of function calling; send `tools` and `tool_choice`"
-    if name == "n":
-        return "must be 1: LaaS returns one choice"
     return (
         "is not supported by LaaS "
         "(set drop_params: true to drop unsupported parameters instead of refusing them)"
