@@ -51,6 +51,13 @@ ANTHROPIC_BLOCKS = {
 }
 # /v1/responses content parts, as LiteLLM's Responses bridge translates them.
 RESPONSES_PARTS = ("input_text", "output_text", "text", "input_image", "input_file", "refusal")
+# /v1/responses input items the bridge turns into chat messages (litellm 1.108.7); any other
+# type (an `item_reference`, a `file_search_call`, a typo) it dropped without a word.
+RESPONSES_ITEMS = (
+    "message", "function_call", "function_call_output", "custom_tool_call",
+    "custom_tool_call_output", "computer_call_output", "tool_result", "reasoning",
+    "web_search_call",
+)  # fmt: skip
 
 
 def check_chat_request(body: Mapping[str, Any]) -> None:
@@ -196,7 +203,8 @@ def check_responses_request(body: Mapping[str, Any]) -> None:
     for i, item in enumerate(items):
         item = an_object(item, f"input[{i}]")
         if item.get("type") is not None:
-            a_string(item["type"], f"input[{i}].type")
+            kind = a_string(item["type"], f"input[{i}].type")
+            part_type(kind, RESPONSES_ITEMS, f"input[{i}].type", "input item")
         if "role" in item:
             a_string(item["role"], f"input[{i}].role")
             _blocks(item.get("content"), f"input[{i}].content", RESPONSES_PARTS)

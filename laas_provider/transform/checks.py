@@ -187,11 +187,12 @@ def part(value: Any, place: str, known: tuple[str, ...] = CHAT_PARTS) -> Mapping
     return value
 
 
-def part_type(type_: str, known: tuple[str, ...], place: str) -> None:
-    """Refuse a part type the plugin cannot send, naming it and the types it can."""
+def part_type(type_: str, known: tuple[str, ...], place: str, what: str = "content part") -> None:
+    """Refuse a part (or input item) type the plugin cannot send, naming it and the types it
+    can."""
     if type_ not in known:
         shown = type_ if len(type_) <= 40 else type_[:40] + "…"
-        raise refuse(place, f"unsupported content part type {shown!r}; LaaS takes {_listed(known)}")
+        raise refuse(place, f"unsupported {what} type {shown!r}; LaaS takes {_listed(known)}")
 
 
 def _listed(names: tuple[str, ...]) -> str:
