@@ -79,7 +79,7 @@ def a_boolean(value: Any, place: str) -> bool:
     return value
 
 
-ONE_CHOICE = "must be 1: LaaS returns one choice"
+ONE_CHOICE = "must be 1: LaaS returns one choice; send separate requests for more"
 
 
 def choices(value: Any, place: str = "n") -> int:
