@@ -10,19 +10,8 @@ import pytest
 from laas_provider.errors import InputError
 from laas_provider.transform import build_body, to_laas_messages
 from laas_provider.transform.tools import Plan, find_json, instruction, plan, read_answer
+from tests.tool_answers import WEATHER
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}},
-            "required": ["city"],
-        },
-    },
-}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
 TOOLS = [WEATHER, TIME]
 
