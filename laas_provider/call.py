@@ -105,6 +105,8 @@ class _Call:
             )
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
+        for note in media.notes or ():
+            log.info("LaaS media for %s: %s", model, note)
         self._say_what_changed(flat, drop, body.get("max_tokens"))
         self.laas_messages = self.first_messages = body["messages"]
         # The tool history: a protocol answer is unwrapped even when no tools are offered

@@ -17,8 +17,9 @@ same proxy keep LiteLLM's own behaviour. For those models it also takes out what
 parameter table ignores (``transform.params.ignorable``: pi's ``reasoning_effort``, Claude
 Code's ``thinking``, the Responses API's ``reasoning``), with one INFO line, before LiteLLM's
 parameter check refuses it for a custom provider with advice that does not work
-(``allowed_openai_params``). The hook also cleans the error body of any failure on a LaaS
-model: no traceback, no file path.
+(``allowed_openai_params``). On /v1/messages it inlines the ``document`` blocks with a text
+source that LiteLLM's adapter would drop (``documents``). The hook also cleans the error body
+of any failure on a LaaS model: no traceback, no file path.
 
 A body that is not a JSON object fails inside LiteLLM's authentication, before any hook:
 loading this module also puts ``body_guard``'s check in front of the proxy's app, and
@@ -39,7 +40,7 @@ from litellm.proxy._types import ProxyException
 
 from ..errors import InputError
 from ..transform import params
-from . import body_guard, shape, wrong_key
+from . import body_guard, documents, shape, wrong_key
 from .routing import serves_laas
 
 log = logging.getLogger("laas_provider")
@@ -91,15 +92,17 @@ class RequestGuard(CustomLogger):
             return None
         try:
             check(data)
+            inlined = documents.inline(data) if str(call_type) == "anthropic_messages" else []
         except InputError as exc:
             raise refusal(exc) from None
+        for change in inlined:
+            log.info("LaaS media for %s: %s", data.get("model"), change)
         # Same table as the handler's (which also ignores them, in-process): one INFO line.
         ignored = params.ignorable(data)
-        if not ignored:
-            return None
-        params.without(data, ignored)
-        log.info(params.NOT_SENT_LOG, data.get("model"), ", ".join(ignored))
-        return data
+        if ignored:
+            params.without(data, ignored)
+            log.info(params.NOT_SENT_LOG, data.get("model"), ", ".join(ignored))
+        return data if ignored or inlined else None
 
     async def async_post_call_failure_hook(
         self,

@@ -121,6 +121,8 @@ def _content(content: Any, place: str, role: str, media: Options) -> list[list[A
                 messages.append([])  # the next user message takes the next images
                 images = 1
         messages[-1].append(laas_part)
+    if len(messages) > 1:
+        media.note(f"{place}: images spread over {len(messages)} user messages (spread_images)")
     return messages
 
 
