@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .deployment import ADMIN_KEYS, CLIENT_PRESET_KEYS, ENV, REQUIRED, SECRET_NAMES, names
 from .errors import refuse
+from .logs import redact
 
 DEFAULT_API_BASE = "https://api-laas.wanted.co.kr"
 DEFAULT_TIMEOUT = 120.0  # LaaS documents no limit; PDFs and big presets can be slow.
@@ -142,7 +143,15 @@ def output_limit(litellm_params: Mapping[str, Any] | None) -> int | None:
 @lru_cache(maxsize=1)
 def _dotenv() -> dict[str, str]:
     path = find_dotenv(usecwd=True)
-    return {k: v for k, v in dotenv_values(path).items() if v} if path else {}
+    values = {k: v for k, v in dotenv_values(path).items() if v} if path else {}
+    # Who reads a secret hands it to the masker (it imports nothing above `deployment`).
+    redact.remember(*redact.environment_secrets(values))
+    return values
+
+
+def read_dotenv() -> None:
+    """Read ``.env`` now (once), so its ``LAAS_*`` secrets are masked before the first call."""
+    _dotenv()
 
 
 def from_environment(name: str) -> str | None:

@@ -20,6 +20,7 @@ from .response import (
 )
 from .stream import to_stream_chunks
 from .tools import History, Plan, Reading, plan, read_answer, repair_request, tool_history
+from .tools import instruction as tools_instruction
 from .tools.plan import without_tools
 
 __all__ = [
@@ -68,7 +69,7 @@ def build_body(
     laas_messages = to_laas_messages(messages, media or MediaOptions())
     if agent is None:
         agent = plan(without_tools(optional_params), emulation=False, drop_params=drop_params)
-    instruction = agent.instruction()
+    instruction = tools_instruction(agent)
     if instruction:
         # After the client's leading system messages: theirs come first, ours closest to the turn.
         at = next(

@@ -65,7 +65,7 @@ REFUSED = {
     "web_search_options": "LaaS models do not search the web; leave it out",
     "audio": _TEXT_ONLY,
     "modalities": f'must be ["text"]: {_TEXT_ONLY}',
-    "n": "must be 1: LaaS returns one choice; send separate requests for more",
+    "n": checks.ONE_CHOICE,
     "functions": "is the legacy form of function calling; send `tools` and `tool_choice`",
     "function_call": "is the legacy form of function calling; send `tools` and `tool_choice`",
 }
@@ -98,8 +98,8 @@ def _forward(name: str, value: Any, limit: int | None) -> Any:
 
 def _asks_nothing(name: str, value: Any) -> bool:
     """A refusable key whose value asks for what LaaS does anyway."""
-    if name == "n":
-        return value == 1 and not isinstance(value, bool)
+    if name == "n":  # the request guard's rule first: an integer of at least 1
+        return checks.choices(value, name) == 1
     if name == "modalities":
         return value == ["text"]
     if name == "logprobs":
@@ -146,9 +146,6 @@ def _sort(
             continue
         elif drop_params:
             not_sent.append(name)
-        elif name == "n":
-            checks.an_integer(value, name)  # the request guard's words for a non-integer
-            raise refuse(name, REFUSED[name])
         else:
             raise refuse(name, REFUSED.get(name, _UNKNOWN))
     return body, not_sent
