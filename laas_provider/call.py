@@ -13,7 +13,7 @@ import litellm
 import orjson
 from litellm.types.utils import ModelResponse
 
-from . import client, errors, transform
+from . import adapt, client, errors, transform
 from .body import JsonBody
 from .logs import redact
 from .logs.setup import _log_call
@@ -28,6 +28,7 @@ from .settings import (
     switched_on,
 )
 from .transform import live
+from .transform.media import work
 
 log = logging.getLogger("laas_provider")
 
@@ -40,7 +41,8 @@ class _Call:
     """One request, prepared: settings resolved and the body built (or a 4xx raised)."""
 
     __slots__ = (
-        "body", "fields", "first_messages", "history", "laas_messages", "model", "plan", "settings"
+        "_body", "_stream", "body", "fields", "first_messages", "history", "laas_messages",
+        "model", "pending", "plan", "settings",
     )  # fmt: skip
 
     def __init__(
@@ -80,6 +82,17 @@ class _Call:
         emulation = switched_on(flat.get("tool_emulation"))
         limit = output_limit(litellm_params)
         try:
+            media = work.options(
+                flat.get("image_max_side"),
+                flat.get("image_formats"),
+                spread_images=switched_on(flat.get("spread_images")),
+                split_pdfs=switched_on(flat.get("split_pdfs")),
+            )
+        except ValueError as exc:
+            raise litellm.AuthenticationError(
+                message=f"LaaS: invalid setting {exc}", model=model, llm_provider=errors.PROVIDER
+            ) from None
+        try:
             self.plan = transform.plan(flat, emulation, drop)
             body = transform.build_body(
                 self.settings.preset_hash.get_secret_value(),
@@ -87,6 +100,7 @@ class _Call:
                 flat,
                 drop_params=drop,
                 agent=self.plan,
+                media=media,
                 max_output_tokens=limit,
             )
         except errors.InputError as exc:
@@ -98,14 +112,38 @@ class _Call:
         self.history = transform.tool_history(messages)
         repairable = self.plan.active or self.history.active
         self.fields = body if repairable else None  # kept for a repair call only
-        if stream and self.settings.native_stream != "off":
+        self._body = body
+        self._stream = stream and self.settings.native_stream != "off"
+        # Images to convert, PDFs to split: CPU work for adapt's pool, before the body is sealed.
+        self.pending = work.pending_in(self.laas_messages)
+        if not self.pending:
+            self._seal()
+
+    async def aprepare(self) -> None:
+        """Adapt the parts that need it (off the event loop), then seal the body."""
+        if self.pending:
+            work.resolve(
+                self.laas_messages, adapt.lookup(await adapt.aresolve(self.pending, self.model))
+            )
+            self._seal()
+
+    def prepare(self) -> None:
+        """``aprepare`` for the blocking path."""
+        if self.pending:
+            work.resolve(self.laas_messages, adapt.lookup(adapt.resolve(self.pending, self.model)))
+            self._seal()
+
+    def _seal(self) -> None:
+        self.pending = []
+        body = self._body
+        if self._stream:
             body = live.stream_body(body, self.settings.native_stream)
         # orjson: ~20x faster than json.dumps here (bench/plugin.py); UTF-8, no NaN (refused).
         # Big data URLs are not copied into it: they are written in slices when sent (body.py).
         self.body = JsonBody(body)
         log.debug(
             "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
-            model, len(self.laas_messages), len(self.body), self.settings.timeout,
+            self.model, len(self.laas_messages), len(self.body), self.settings.timeout,
         )  # fmt: skip
 
     def _say_what_changed(self, flat: Mapping[str, Any], drop: bool, sent: Any) -> None:

@@ -55,6 +55,11 @@ KEYS: tuple[Key, ...] = (
     Key("allow_client_preset"),
     Key("tool_emulation"),
     Key("native_stream", env="LAAS_NATIVE_STREAM"),
+    # What LaaS takes of images and PDFs as they are; the rest is adapted (docs/multimodal.md).
+    Key("image_max_side"),
+    Key("image_formats"),
+    Key("spread_images"),
+    Key("split_pdfs"),
     # A request's preset variables, merged over preset_params.
     Key("params", admin=False),
 )

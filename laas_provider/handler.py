@@ -63,6 +63,7 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
+        call.prepare()
         post = functools.partial(self._post, own=client)
         return call.finish(
             post(call, call.request_kwargs(asynchronous=False)), post, model_response
@@ -89,6 +90,7 @@ class LaaSProvider(CustomLLM):
         **kwargs,
     ) -> ModelResponse:
         call = _Call(model, messages, api_base, api_key, optional_params, litellm_params, timeout)
+        await call.aprepare()
         apost = functools.partial(self._apost, own=client)
         return await call.afinish(await apost(call, call.request_kwargs()), apost, model_response)
 
@@ -122,6 +124,7 @@ class LaaSProvider(CustomLLM):
 
     async def astreaming(self, *args, **kwargs) -> AsyncIterator[GenericStreamingChunk]:
         call = _Call(*_call_args(*args, **kwargs), stream=True)
+        await call.aprepare()
         if call.settings.native_stream == "off":
             # Faked: one blocking call, then the finished answer as chunks.
             response = await call.afinish(

@@ -86,3 +86,32 @@ def _lying(data: bytes, pages: int, count: int) -> bytes:
 
 def data_url(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def photo(size: tuple[int, int] = (4032, 3024), seed: int = 1) -> Image.Image:
+    """A photo-like picture: smooth gradients under sensor-like noise (compresses like one)."""
+    import numpy as np
+
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack(
+        [x * 255 // width, y * 255 // height, (x + y) * 255 // (width + height)], -1
+    ).astype(np.int16)
+    noise = np.random.default_rng(seed).normal(0, 18, (height, width, 3)).astype(np.int16)
+    return Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8))
+
+
+def screenshot(size: tuple[int, int] = (3840, 2160)) -> Image.Image:
+    """A screen: flat panels, lines of text-like marks, and a photo in a window."""
+    from PIL import ImageDraw
+
+    im = Image.new("RGB", size, (246, 246, 248))
+    draw = ImageDraw.Draw(im)
+    width, height = size
+    draw.rectangle((0, 0, width, 60), fill=(40, 44, 52))
+    draw.rectangle((0, 60, 320, height), fill=(230, 232, 236))
+    for row in range(90, height - 40, 28):
+        for col in range(360, width // 2, 90):
+            draw.text((col, row), "lorem ipsum", fill=(30, 30, 30))
+    im.paste(photo((width // 3, height // 2)), (width // 2 + 100, 200))
+    return im

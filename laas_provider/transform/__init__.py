@@ -7,6 +7,7 @@ from typing import Any
 
 from litellm.types.utils import ModelResponse, Usage
 
+from .media.work import Options as MediaOptions
 from .messages import to_laas_messages
 from .params import NOT_SENT_LOG, flatten, not_sent, preset_params, to_laas_options
 from .response import (
@@ -25,6 +26,7 @@ __all__ = [
     "NOT_SENT_LOG",
     "AnswerError",
     "History",
+    "MediaOptions",
     "Plan",
     "Reading",
     "Reply",
@@ -50,6 +52,7 @@ def build_body(
     optional_params: Mapping[str, Any],
     drop_params: bool = False,
     agent: Plan | None = None,
+    media: MediaOptions | None = None,
     max_output_tokens: int | None = None,
 ) -> dict[str, Any]:
     """The LaaS request body: ``{hash, params, messages}`` plus forwarded sampling keys.
@@ -57,10 +60,12 @@ def build_body(
     ``optional_params`` must already be flattened (see ``flatten``). ``agent`` is the
     request's Plan (``tools.plan``; without one, the request is planned with its tool keys
     ignored): its instruction (tools, structured output) goes in as one system message after
-    the client's own, its ``response_format`` (if any) as a top-level key.
+    the client's own, its ``response_format`` (if any) as a top-level key. ``media``: the
+    deployment's media options; a part that needs adapting stays a ``media.work.Pending`` in
+    the messages, for the caller to resolve off the event loop (``laas_provider.adapt``).
     ``max_output_tokens``: the deployment's declared limit, which ``max_tokens`` is lowered to.
     """
-    laas_messages = to_laas_messages(messages)
+    laas_messages = to_laas_messages(messages, media or MediaOptions())
     if agent is None:
         agent = plan(without_tools(optional_params), emulation=False, drop_params=drop_params)
     instruction = agent.instruction()

@@ -8,7 +8,8 @@ from typing import Any
 from .. import limits
 from ..errors import refuse
 from . import checks
-from .media.content import to_laas_part
+from .media.content import is_image, to_laas_part
+from .media.work import DEFAULT, Options
 from .tools import calls_as_text, result_as_text
 
 # OpenAI role -> LaaS role. `developer` is OpenAI's newer name for `system`.
@@ -20,10 +21,13 @@ ROLES = {"system": "system", "developer": "system", "user": "user", "assistant":
 MID_SYSTEM_LEAD = "[System message from the application, not from the user]\n"
 
 
-def to_laas_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
+def to_laas_messages(messages: Sequence[Any], media: Options = DEFAULT) -> list[dict[str, Any]]:
+    """The LaaS messages. Parts a worker must adapt first stay as ``media.work.Pending``s."""
     checks.messages(messages)
     names: dict[str, str] = {}  # tool call id -> tool name, from earlier assistant turns
-    out = [_message(m, f"messages[{i}]", names) for i, m in enumerate(messages)]
+    out = []
+    for i, m in enumerate(messages):
+        out += _message(m, f"messages[{i}]", names, media)
     started = False
     for i, message in enumerate(out):
         if message["role"] != "system":
@@ -43,24 +47,28 @@ def as_user_instruction(message: dict[str, Any]) -> dict[str, Any]:
     return {"role": "user", "content": parts}
 
 
-def _message(message: Any, place: str, names: dict[str, str]) -> dict[str, Any]:
+def _message(
+    message: Any, place: str, names: dict[str, str], media: Options
+) -> list[dict[str, Any]]:
+    """One client message as LaaS messages: one, or several when its images are spread."""
     message = checks.message(message, place)
     role = checks.role(message, place)
     if role in ("tool", "function"):
-        return _tool_result(message, place, names)
+        return [_tool_result(message, place, names)]
     if role == "assistant" and (message.get("tool_calls") or message.get("function_call")):
-        return _tool_calls(message, place, names)
+        return [_tool_calls(message, place, names)]
     if role == "assistant" and message.get("audio"):
         raise refuse(f"{place}.audio", "audio is not supported by LaaS")
-    content = _content(message.get("content"), f"{place}.content", role)
-    return {"role": ROLES[role], "content": content}
+    content = _content(message.get("content"), f"{place}.content", role, media)
+    return [{"role": ROLES[role], "content": parts} for parts in content]
 
 
 def _text_of(content: Any, place: str) -> str:
     """The text of a tool turn's content (a string, or text parts); null counts as empty."""
     if content is None:
         return ""
-    return "".join(p["text"] for p in _content(content, place, "assistant"))
+    (parts,) = _content(content, place, "assistant", DEFAULT)
+    return "".join(p["text"] for p in parts)
 
 
 def _tool_calls(message: Mapping[str, Any], place: str, names: dict[str, str]) -> dict[str, Any]:
@@ -86,29 +94,34 @@ def _tool_result(message: Mapping[str, Any], place: str, names: dict[str, str]) 
     return {"role": "user", "content": [{"type": "text", "text": text}]}
 
 
-def _content(content: Any, place: str, role: str) -> list[dict[str, Any]]:
+def _content(content: Any, place: str, role: str, media: Options) -> list[list[Any]]:
+    """A message's parts as LaaS takes them: one list, or (``spread_images``) one list per
+    user message when the images are more than LaaS takes in one."""
     # LaaS takes a string or a list of parts; we always send parts (what LaaS's own examples do).
     if isinstance(checks.content(content, place), str):
-        return [{"type": "text", "text": content}]
-    parts: list[dict[str, Any]] = []
+        return [[{"type": "text", "text": content}]]
+    messages: list[list[Any]] = [[]]
     images = 0
     for i, part in enumerate(content):
-        laas_part = _part(part, f"{place}[{i}]", role)
-        if laas_part["type"] == "image_url":
+        laas_part = _part(part, f"{place}[{i}]", role, media)
+        if is_image(laas_part):
             images += 1
             if images > limits.IMAGES_PER_MESSAGE:
-                raise refuse(
-                    f"{place}[{i}]",
-                    f"message has {images} images; "
-                    f"LaaS accepts at most {limits.IMAGES_PER_MESSAGE} images per message",
-                )
-        parts.append(laas_part)
-    return parts
+                if not media.spread_images:
+                    raise refuse(
+                        f"{place}[{i}]",
+                        f"message has {images} images; "
+                        f"LaaS accepts at most {limits.IMAGES_PER_MESSAGE} images per message",
+                    )
+                messages.append([])  # the next user message takes the next images
+                images = 1
+        messages[-1].append(laas_part)
+    return messages
 
 
-def _part(part: Any, place: str, role: str) -> dict[str, Any]:
+def _part(part: Any, place: str, role: str, media: Options) -> Any:
     if checks.part(part, place).get("type") == "text":
         return {"type": "text", "text": checks.a_string(part.get("text"), f"{place}.text")}
     if role != "user" and part.get("type") in ("image_url", "file", "document"):
         raise refuse(place, "LaaS accepts images and documents in user messages only")
-    return to_laas_part(part, place)
+    return to_laas_part(part, place, media)

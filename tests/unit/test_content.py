@@ -9,7 +9,8 @@ import pytest
 from laas_provider.errors import InputError
 from laas_provider.limits import IMAGE_MAX_BYTES, MB, PDF_MAX_BYTES, PDF_MAX_PAGES
 from laas_provider.transform import to_laas_messages
-from laas_provider.transform.media import b64
+from laas_provider.transform.media import b64, work
+from laas_provider.transform.media.work import Options, Pending
 from tests.media import data_url, image, padded, pdf
 
 
@@ -70,30 +71,45 @@ def test_image_at_4_mb_is_accepted():
     one_part(img(data_url("image/png", padded(image("PNG"), IMAGE_MAX_BYTES))))
 
 
-def test_image_just_past_4_mb_is_refused_with_its_size():
-    error = refusal(img(data_url("image/png", padded(image("PNG"), IMAGE_MAX_BYTES + 1))))
-    assert error.place == "messages[0].content[1]"
-    # 4.0 MB alone would hide the excess: the exact size is shown too.
-    assert error.problem == "image is 4.0 MB (4,194,305 bytes); LaaS accepts at most 4 MB per image"
+def test_image_just_past_4_mb_is_left_to_adapt_saying_why():
+    part = one_part(img(data_url("image/png", padded(image("PNG"), IMAGE_MAX_BYTES + 1))))
+    assert isinstance(part, Pending)
+    assert (part.place, part.why) == ("messages[0].content[1]", "4.0 MB")
 
 
-def test_oversize_image_is_refused_before_its_base64_is_read(monkeypatch):
+def test_image_over_the_input_cap_is_refused_before_its_base64_is_read(monkeypatch):
     monkeypatch.setattr(b64, "validate", None)  # calling it would raise TypeError
-    url = "data:image/png;base64," + "!" * ((5 * MB) // 3 * 4)
-    assert "image is 5.0 MB" in str(refusal(img(url)))
-
-
-def test_five_mb_image_message_names_place_and_limit():
-    error = refusal(img(data_url("image/png", padded(image("PNG"), int(5.3 * MB)))))
-    assert (
-        str(error) == "messages[0].content[1]: image is 5.3 MB; LaaS accepts at most 4 MB per image"
+    url = "data:image/png;base64," + "!" * ((21 * MB) // 3 * 4)
+    assert str(refusal(img(url))) == (
+        "messages[0].content[1]: image is 21.0 MB; the plugin adapts images of at most 20 MB"
     )
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("GIF", "GIF"), ("WEBP", "WebP")])
-def test_other_image_formats_are_refused_by_their_bytes(fmt, name):
-    error = refusal(img(data_url("image/png", image(fmt))))
-    assert f"image is {name}; LaaS accepts JPEG and PNG only" in str(error)
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("GIF", "GIF"), ("WEBP", "WebP"), ("BMP", "BMP"), ("TIFF", "TIFF"), ("AVIF", "AVIF"),
+     ("HEIF", "HEIC")],
+)  # fmt: skip
+def test_other_image_formats_are_left_to_adapt_by_their_bytes(fmt, name):
+    part = one_part(img(data_url("image/png", image(fmt))))
+    assert isinstance(part, Pending) and part.why == name
+
+
+def test_a_side_over_the_limit_is_left_to_adapt_and_within_it_passes_as_is():
+    url = data_url("image/png", image("PNG", (1569, 20)))
+    assert one_part(img(url)).why == "1569x20 px"
+    assert one_part(img(data_url("image/png", image("PNG", (1568, 20)))))["type"] == "image_url"
+    media = Options(max_side=2000)
+    (message,) = to_laas_messages(user(img(url)), media)
+    assert message["content"][1]["image_url"]["url"] is url
+
+
+def test_webp_and_gif_pass_as_they_are_where_the_deployment_says_laas_takes_them():
+    media = work.options(formats=["webp", "gif"])
+    for fmt, mime in (("WEBP", "image/webp"), ("GIF", "image/gif")):
+        url = data_url(mime, image(fmt))
+        (message,) = to_laas_messages(user(img(url)), media)
+        assert message["content"][1]["image_url"]["url"] is url
 
 
 def test_three_images_are_accepted_and_a_fourth_is_refused():
@@ -125,7 +141,7 @@ def test_three_images_in_each_of_two_messages_are_fine():
         ("data:image/png;base64,", "empty"),
         (
             "data:image/png;base64," + base64.b64encode(b"just some text").decode(),
-            "not a JPEG or PNG image",
+            "image is not a JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF image",
         ),
     ],
 )
@@ -241,20 +257,18 @@ def test_page_count_does_not_trust_a_lying_count():
     ("file", "words"),
     [
         ({"file_id": "file-abc123"}, "file_id (OpenAI Files API) is not supported"),
-        ({"file_data": "https://example.com/a.pdf"}, "PDF by URL is not supported"),
+        ({"file_data": "https://example.com/a.pdf"}, "a file by URL is not supported"),
         (
-            {"file_data": data_url("text/plain", b"hello there!")},
-            "file type 'text/plain' is not supported; LaaS accepts only PDF files, inline as base64",
-        ),
-        (
-            {"file_data": data_url("image/png", image("PNG"))},
-            "file type 'image/png' is not supported; LaaS accepts only PDF files, inline as base64 (a data:application/pdf;base64,... URL); send images as image_url parts",
+            {"file_data": data_url("audio/mpeg", b"ID3....")},
+            "file type 'audio/mpeg' is not supported; LaaS takes PDFs (inline as base64 (a "
+            "data:application/pdf;base64,... URL)) and images, and the plugin inlines UTF-8 "
+            "text files (text/*, JSON, source code)",
         ),
         (
             {"file_data": data_url("application/pdf", pdf(1)), "format": "text/csv"},
-            "file type 'text/csv' is not supported",
+            "text file is not UTF-8",
         ),
-        ({"file_data": data_url("application/octet-stream", b"GIF89a...")}, "not a PDF"),
+        ({"file_data": data_url("application/octet-stream", b"\x00\x01binary")}, "not a PDF"),
         ({"file_data": data_url("application/pdf", b"hello there!")}, "not a PDF"),
         ({"file_data": DOC + "%%%%"}, "invalid base64"),
         ({"file_data": data_url("application/pdf", b"%PDF-1.7\nbroken")}, "cannot be read"),

@@ -15,6 +15,7 @@ def test_the_derived_lists_are_the_ones_the_package_had():
     assert set(settings.ADMIN_KEYS) == {
         "api_base", "base_url", "api_key", "project_code", "preset_hash", "laas_timeout",
         "preset_params", "allow_client_preset", "tool_emulation", "native_stream",
+        "image_max_side", "image_formats", "spread_images", "split_pdfs",
     }  # fmt: skip
     assert set(settings.CLIENT_PRESET_KEYS) == {"preset_hash", "project_code"}
     assert settings.SECRET_NAMES == ("api_key", "project_code", "preset_hash")
@@ -29,7 +30,8 @@ def test_the_derived_lists_are_the_ones_the_package_had():
     }  # fmt: skip
     assert set(params.OWN_KEYS) == {
         "params", "preset_params", "project_code", "preset_hash", "laas_timeout",
-        "allow_client_preset", "tool_emulation", "native_stream",
+        "allow_client_preset", "tool_emulation", "native_stream", "image_max_side",
+        "image_formats", "spread_images", "split_pdfs",
     }  # fmt: skip
     assert deployment.PLUGIN_SECRETS == ("project_code", "preset_hash")
 
