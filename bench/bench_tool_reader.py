@@ -7,6 +7,7 @@ was) and after (``read_answer``), as ratios measured in one run.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
@@ -56,6 +57,8 @@ ORDINARY = {
     "prose + fenced call": 'Let me check.\n```json\n{"name": "get_weather", "arguments": {"city": "Seoul", "days": 2}}\n```',
     "trailing commas (repaired)": '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Seoul",},},],}',
     "plain text answer": "It is sunny in Seoul, 21 C. " * 20,
+    "Gemini tool_code fence": 'Checking.\n```tool_code\nprint(default_api.get_weather(city="Seoul", days=2))\n```',
+    "vLLM pythonic list": '[get_weather(city="Seoul"), get_time(tz="KST")]',
 }  # fmt: skip
 
 HOSTILE = {
@@ -63,6 +66,19 @@ HOSTILE = {
     "100,000 `[`": "[" * 100_000,
     "280 kB of code": 'def f(x):\n    return {"k": x, \'q\': [1, 2], "s": "{"}\n' * 5_000,
     '20,000 `{"a": "`': '{"a": "' * 20_000,
+    "280 kB of code, then a call": 'def f(x):\n    return {"k": x, \'q\': [1, 2], "s": "{"}\n'
+    * 5_000
+    + '{"name": "get_time", "arguments": {}}',
+    '10,000 `[x] ` then 100,000 `\\"` in a string': "[x] " * 10_000
+    + '{"a": "'
+    + '\\"' * 100_000
+    + '"}',
+    "10,000 `[x] ` then 100,000 `}`": "[x] " * 10_000 + "}" * 100_000,
+    "Python call list 10,000 brackets deep": "[get_weather(city="
+    + "[" * 10_000
+    + "]" * 10_000
+    + ")]",
+    "5,000 tool_code fences": "```tool_code\nprint(default_api.get_time())\n```\n" * 5_000,
 }
 
 
@@ -80,6 +96,10 @@ def worst(fn: Callable[[], object], rounds: int) -> tuple[float | None, str]:
 
 
 def run(quick: bool = False) -> str:
+    # The heap frozen, as the proxy's is after its first calls (proxy/gc_freeze): otherwise a
+    # full collection of litellm's start-up heap (~0.3 s) lands in whichever row it likes.
+    gc.collect()
+    gc.freeze()
     agent = plan({"tools": TOOLS}, emulation=True)
     lines = [
         "Tool answers: parse + validate (median per call), 3-tool request",

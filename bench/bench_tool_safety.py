@@ -33,7 +33,11 @@ import jsonschema  # noqa: E402
 
 from laas_provider.errors import InputError  # noqa: E402
 from laas_provider.transform.tools import plan, read_answer  # noqa: E402
-from laas_provider.transform.tools.limits import MAX_TOOLS, MAX_TOOLS_BYTES  # noqa: E402
+from laas_provider.transform.tools.limits import (  # noqa: E402
+    MAX_ANSWER_DEPTH,
+    MAX_TOOLS,
+    MAX_TOOLS_BYTES,
+)
 from laas_provider.transform.tools.schemas import CACHE  # noqa: E402
 from laas_provider.transform.tools.validate import schema_errors  # noqa: E402
 
@@ -245,6 +249,52 @@ def ordinary_us() -> float:
     return figures
 
 
+def deep_answers() -> str:
+    """Validating recursive answers as deep as the cap admits (median of 9): the time per
+    depth as a ratio to 64 levels (the cap before issue 29), for a tree of ``$ref`` nodes and
+    the same tree reached through ``anyOf`` (jsonschema's most frames per level)."""
+    node = {
+        "type": "object",
+        "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/n"}}},
+    }
+    shapes = {
+        "$ref tree": {"type": "object", "$defs": {"n": node}, "properties": {"r": {"$ref": "#/$defs/n"}}},
+        "anyOf tree": {"type": "object", "$defs": {"n": {"anyOf": [node, {"type": "string"}]}},
+                       "properties": {"r": {"$ref": "#/$defs/n"}}},
+    }  # fmt: skip
+
+    def tree(levels: int) -> dict:  # 2 * nodes + 2 JSON levels
+        root: dict = {}
+        value = {"r": root}
+        for _ in range((levels - 2) // 2):
+            root["kids"] = [child := {}]
+            root = child
+        return value
+
+    depths = (64, 82, 128, MAX_ANSWER_DEPTH)
+    lines = [
+        f"Recursive answers up to the depth cap ({MAX_ANSWER_DEPTH} levels): median of 9, "
+        "ratio to 64 levels",
+        "",
+        "| schema | " + " | ".join(f"{d} levels" for d in depths) + " |",
+        "|---|" + "---:|" * len(depths),
+    ]
+    for name, schema in shapes.items():
+        figures = []
+        for depth in depths:
+            value = tree(depth)
+            assert schema_errors(schema, value) == [], (name, depth)
+            times = []
+            for _ in range(9):
+                started = time.perf_counter()
+                schema_errors(schema, value)
+                times.append(time.perf_counter() - started)
+            figures.append(sorted(times)[4])
+        cells = [f"{t * 1000:.2f} ms ({t / figures[0]:.1f}x)" for t in figures]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def table(rows, ordinary: list[float]) -> str:
     lines = [
         "Hostile tool schemas (bench/bench_tool_safety.py): worst time on the event loop, "
@@ -273,7 +323,7 @@ def table(rows, ordinary: list[float]) -> str:
 def report() -> str:
     """The table, for bench/run.py (about a minute, most of it the "before" column)."""
     rows = run()
-    return table(rows, ordinary_us())
+    return table(rows, ordinary_us()) + "\n\n" + deep_answers()
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from importlib.metadata import version  # noqa: E402
 from bench import (  # noqa: E402
     bench_bigpayload,
     bench_gc,
+    bench_media,
     bench_stream,
     bench_tool_reader,
     bench_tool_safety,
@@ -61,6 +62,8 @@ def main() -> None:
     parts += ["", bench_gc.run(rounds=4 if args.quick else 12, per_round=96 if args.quick else 192)]
     print("\n" + parts[-1], flush=True)
     parts += ["", bench_stream.table(bench_stream.run(quick=args.quick))]
+    print("\n" + parts[-1], flush=True)
+    parts += ["", bench_media.run(quick=args.quick)]
     print("\n" + parts[-1], flush=True)
     out = ROOT / "bench" / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ from .settings import (
     SettingsError,
     check_client_keys,
     client_keys,
+    output_limit,
     resolve,
     switched_on,
 )
@@ -79,6 +80,7 @@ class _Call:
             (redact.remember_client if name in sent else redact.remember)(value)
         drop = bool((litellm_params or {}).get("drop_params") or litellm.drop_params)
         emulation = switched_on(flat.get("tool_emulation"))
+        limit = output_limit(litellm_params)
         try:
             media = work.options(
                 flat.get("image_max_side"),
@@ -99,9 +101,13 @@ class _Call:
                 drop_params=drop,
                 agent=self.plan,
                 media=media,
+                max_output_tokens=limit,
             )
         except errors.InputError as exc:
             raise errors.bad_request(exc, model) from None
+        for note in media.notes or ():
+            log.info("LaaS media for %s: %s", model, note)
+        self._say_what_changed(flat, drop, body.get("max_tokens"))
         self.laas_messages = self.first_messages = body["messages"]
         # The tool history: a protocol answer is unwrapped even when no tools are offered
         # (an agent's closing turn), and call ids are never reused.
@@ -141,6 +147,17 @@ class _Call:
             "LaaS call for %s: %d messages, %d bytes, timeout %.0f s",
             self.model, len(self.laas_messages), len(self.body), self.settings.timeout,
         )  # fmt: skip
+
+    def _say_what_changed(self, flat: Mapping[str, Any], drop: bool, sent: Any) -> None:
+        """One INFO line for the keys not sent (the request guard takes most out first, with
+        the same line), one for a ``max_tokens`` lowered to the deployment's limit."""
+        skipped = transform.not_sent(flat, drop)
+        if skipped:
+            log.info(transform.NOT_SENT_LOG, self.model, ", ".join(skipped))
+        asked = flat.get("max_tokens")
+        if sent is not None and asked != sent:
+            log.info("LaaS model %s: max_tokens %s lowered to %s, the deployment's "
+                     "max_output_tokens", self.model, asked, sent)  # fmt: skip
 
     def request_kwargs(self, asynchronous: bool = True) -> dict[str, Any]:
         """``httpx`` arguments for the LaaS call (``asynchronous``: for the AsyncClient)."""

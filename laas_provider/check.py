@@ -6,7 +6,8 @@ sends one chat message through the handler (``litellm.completion``) and prints t
 Exit status: 0 ok, 1 LaaS refused or failed, 2 not configured.
 
 ``--probe`` instead runs the bounded conformance probe of docs/assumptions.md
-(``laas_provider/probe/``; exit status 3 when LaaS disagrees with an assumption).
+(``laas_provider/probe/``; exit status 3 when LaaS disagrees with an assumption);
+``--probe media`` its opt-in image and PDF rows, which spend real tokens.
 """
 
 from __future__ import annotations
@@ -73,9 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     probing = parser.add_argument_group("probe (laas_provider/probe/)")
     probing.add_argument(
         "--probe",
-        action="store_true",
+        nargs="?",
+        const="default",
+        choices=("default", "media"),
         help="check each assumption of docs/assumptions.md against your LaaS: prints its "
-        "plan (calls, token bound) and asks before sending anything",
+        "plan (calls, token bound) and asks before sending anything. `--probe media`: the "
+        "image and PDF limits behind the adaptation keys instead (tens of thousands of "
+        "tokens; estimated per call before asking)",
     )
     probing.add_argument("--yes", action="store_true", help="--probe: do not ask before spending")
     probing.add_argument(
@@ -109,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.probe:
         urls = {k: v for k, v in (("image_url", args.image_url), ("pdf_url", args.pdf_url)) if v}
-        return probe.main(settings, args.out_dir, assume_yes=args.yes, **urls)
+        return probe.main(settings, args.out_dir, assume_yes=args.yes,
+                          media=args.probe == "media", **urls)  # fmt: skip
     print(f"laas-check: LaaS at {settings.api_base}")
 
     ok, detail = check_preset(settings)

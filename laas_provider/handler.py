@@ -15,13 +15,15 @@ import httpx
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
-from . import client, errors, transform
+from . import client, errors, settings, transform
 from .call import _Call
+from .logs import redact
 from .logs import setup as logs_setup
 from .streaming import native_stream
 
 log = logging.getLogger("laas_provider")
 logs_setup.install()
+settings.read_dotenv()  # its LAAS_* secrets masked from the start, not from the first call
 
 
 _CALL_ARGS = (
@@ -41,6 +43,12 @@ def _call_args(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
 
 class LaaSProvider(CustomLLM):
     """Wanted LaaS presets as a LiteLLM provider (register it as ``laas``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The masker imports nothing above it: the handler tells it which providers are LaaS,
+        # so every LaaS deployment of the router is masked before its first call.
+        redact.remember_handler(self)
 
     def completion(
         self,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .deployment import ADMIN_KEYS, CLIENT_PRESET_KEYS, ENV, REQUIRED, SECRET_NAMES, names
 from .errors import refuse
+from .logs import redact
 
 DEFAULT_API_BASE = "https://api-laas.wanted.co.kr"
 DEFAULT_TIMEOUT = 120.0  # LaaS documents no limit; PDFs and big presets can be slow.
@@ -122,10 +123,35 @@ def check_client_keys(
         raise refuse(key, "is set by the deployment's administrator; a request may not change it")
 
 
+def output_limit(litellm_params: Mapping[str, Any] | None) -> int | None:
+    """The deployment's declared ``model_info.max_output_tokens`` (the router hands each call
+    its deployment's ``model_info``; an in-process caller may pass ``model_info=``), or None
+    when it declares none (then nothing is lowered)."""
+    params = litellm_params or {}
+    info = params.get("model_info")
+    if not isinstance(info, Mapping):
+        metadata = params.get("metadata")
+        info = metadata.get("model_info") if isinstance(metadata, Mapping) else None
+    value = info.get("max_output_tokens") if isinstance(info, Mapping) else None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return None
+
+
 @lru_cache(maxsize=1)
 def _dotenv() -> dict[str, str]:
     path = find_dotenv(usecwd=True)
-    return {k: v for k, v in dotenv_values(path).items() if v} if path else {}
+    values = {k: v for k, v in dotenv_values(path).items() if v} if path else {}
+    # Who reads a secret hands it to the masker (it imports nothing above `deployment`).
+    redact.remember(*redact.environment_secrets(values))
+    return values
+
+
+def read_dotenv() -> None:
+    """Read ``.env`` now (once), so its ``LAAS_*`` secrets are masked before the first call."""
+    _dotenv()
 
 
 def from_environment(name: str) -> str | None:

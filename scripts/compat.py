@@ -65,6 +65,7 @@ print(json.dumps(out))
 CORE_E2E = [
     "tests/e2e/test_proxy_chat.py",  # chat, multi-turn, params, settings, refusals
     "tests/e2e/test_multimodal.py",  # images and PDFs end to end
+    "tests/e2e/test_media_adaptation.py",  # adapted images and text files, every front door
     "tests/e2e/test_streaming_and_params.py",  # streaming, OpenAI parameters
     "tests/e2e/test_fault_matrix.py",  # upstream errors -> statuses, retries, fallbacks
     "tests/e2e/test_client_mistakes.py",  # a wrong proxy key; a 400 and the fallbacks

@@ -172,13 +172,13 @@ CORPUS: list[tuple[str, dict[str, Any], str]] = [
         "messages[1].tool_calls[0].function",
     ),
     (
-        "tool_call arguments an object",
+        "tool_call arguments a number",
         {
             "messages": [
                 USER,
                 {
                     "role": "assistant",
-                    "tool_calls": [{**CALL, "function": {"name": "f", "arguments": {"a": 1}}}],
+                    "tool_calls": [{**CALL, "function": {"name": "f", "arguments": 5}}],
                 },
             ]
         },
@@ -342,6 +342,19 @@ OTHER_DOORS: list[tuple[str, str, dict[str, Any], str]] = [
         "input[0].content",
     ),
     ("responses item a string", "/v1/responses", {"input": ["hi"]}, "input[0]"),
+    # Items of a type LiteLLM's Responses bridge does not translate: it dropped them (a 200).
+    (
+        "responses item type unknown",
+        "/v1/responses",
+        {"input": [USER, {"type": "hologram", "content": "hi"}]},
+        "input[1].type",
+    ),
+    (
+        "responses item reference",
+        "/v1/responses",
+        {"input": [{"type": "item_reference", "id": "msg_1"}]},
+        "input[0].type",
+    ),
     ("completions prompt a number", "/v1/completions", {"prompt": 5}, "prompt"),
     ("completions prompt an object", "/v1/completions", {"prompt": {"a": 1}}, "prompt"),
 ]

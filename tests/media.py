@@ -13,7 +13,10 @@ import zlib
 from functools import cache
 
 import pikepdf
+import pillow_heif
 from PIL import Image
+
+pillow_heif.register_heif_opener()  # tests make HEIC photos too
 
 
 def image(fmt: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:
@@ -102,8 +105,9 @@ def photo(size: tuple[int, int] = (4032, 3024), seed: int = 1) -> Image.Image:
     return Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8))
 
 
-def screenshot(size: tuple[int, int] = (3840, 2160)) -> Image.Image:
-    """A screen: flat panels, lines of text-like marks, and a photo in a window."""
+def screenshot(size: tuple[int, int] = (3840, 2160), with_photo: bool = True) -> Image.Image:
+    """A screen: flat panels, lines of text-like marks, and (``with_photo``) a photo in a
+    window over half of it (a 4K one is ~8 MB as PNG, like a real one with a photo)."""
     from PIL import ImageDraw
 
     im = Image.new("RGB", size, (246, 246, 248))
@@ -114,7 +118,8 @@ def screenshot(size: tuple[int, int] = (3840, 2160)) -> Image.Image:
     for row in range(90, height - 40, 28):
         for col in range(360, width // 2, 90):
             draw.text((col, row), "lorem ipsum", fill=(30, 30, 30))
-    im.paste(photo((width // 3, height // 2)), (width // 2 + 100, 200))
+    if with_photo:
+        im.paste(photo((width // 2, height * 3 // 4)), (width // 2 - 100, 150))
     return im
 
 

@@ -129,6 +129,11 @@ CALLS = [
     Case("raw-quotes-in-string", '{"name": "search", "arguments": {"query": "the "best" pizza"}}', [("search", {"query": 'the "best" pizza'})]),
     Case("missing-comma", '{"name": "get_weather" "arguments": {"city": "Seoul"}}', [SEOUL]),
     Case("arguments-string-with-trailing-comma", j({"name": "get_weather", "arguments": '{"city": "Seoul",}'}), [SEOUL]),
+    # Calls written as Python: Gemini's tool_code fence, vLLM's pythonic list (issue 29).
+    Case("gemini-tool-code", '```tool_code\nprint(default_api.get_weather(city="Seoul"))\n```', [SEOUL]),
+    Case("gemini-tool-code-two-calls-after-prose", 'I will check both.\n```tool_code\nprint(default_api.get_weather(city="Seoul", days=2, metric=True))\nprint(default_api.get_time(tz="KST"))\n```', [("get_weather", {"city": "Seoul", "days": 2, "metric": True}), ("get_time", {"tz": "KST"})]),
+    Case("vllm-pythonic-list", '[get_weather(city="Seoul"), get_time(tz="KST")]', [SEOUL, ("get_time", {"tz": "KST"})]),
+    Case("pythonic-list-python-literals", "[search(query='the \\'best\\' pizza'), get_weather(city='Busan', metric=True)]", [("search", {"query": "the 'best' pizza"}), ("get_weather", {"city": "Busan", "metric": True})]),
     Case("python-true-in-json", '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Seoul", "metric": true,}}]}', [("get_weather", {"city": "Seoul", "metric": True})]),
 ]  # fmt: skip
 
@@ -146,6 +151,7 @@ TEXTS = [
     Case("essay-with-quotes", 'He said "the {best} days" were over; [citation needed].\n\n' * 3, content='He said "the {best} days" were over; [citation needed].\n\n' * 3),
     Case("summary-after-tools-with-no-tools", j({"content": "Seoul is sunny, 21 C."}), content="Seoul is sunny, 21 C.", params={"tools": None}, history=True),
     Case("summary-after-tools-with-tool-choice-none", j({"content": "Seoul is sunny."}), content="Seoul is sunny.", params={"tool_choice": "none"}, history=True),
+    Case("bracketed-prose-with-parens", "[Note(s): the forecast is from 9 am]", content="[Note(s): the forecast is from 9 am]"),
     Case("plain-summary-with-no-tools", "Seoul is sunny.", content="Seoul is sunny.", params={"tools": None}, history=True),
 ]  # fmt: skip
 
@@ -159,6 +165,12 @@ REPAIRS = [
     Case("invalid-arguments", j({"tool_calls": [call("get_weather", {"days": 0})]}), problem="'city' is a required property"),
     Case("call-when-no-tools", j({"tool_calls": [call(*SEOUL)]}), problem="no tools are offered", params={"tools": None}, history=True),
     Case("call-when-tool-choice-none", j({"tool_calls": [call(*SEOUL)]}), problem="tool_choice is none", params={"tool_choice": "none"}, history=True),
+    Case("tool-code-unknown-tool", '```tool_code\nprint(default_api.get_news(topic="Seoul"))\n```', problem="unknown tool 'get_news'"),
+    Case("tool-code-not-a-call", '```tool_code\nimport os\nprint(os.listdir("/"))\n```', problem="tool_code block holds code other than tool calls"),
+    Case("tool-code-not-python", '```tool_code\nget_weather city=Seoul\n```', problem="tool_code block is not valid Python"),
+    Case("pythonic-list-unknown-tool", '[get_news(topic="Seoul")]', problem="unknown tool 'get_news'"),
+    Case("pythonic-list-not-a-literal", '[get_weather(city=__import__("os").getcwd())]', problem="argument city is not a literal value"),
+    Case("pythonic-list-positional", '[get_weather("Seoul")]', problem="get_weather(...) must name each argument"),
     Case("required-but-text", "It is sunny.", problem="at least one tool call", params={"tool_choice": "required"}),
 ]  # fmt: skip
 

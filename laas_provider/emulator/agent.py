@@ -2,9 +2,13 @@
 
 Written apart from the plugin's parser: it reads the protocol from the system message's
 text, as a real model would. Offered tools and no tool result yet: it calls a tool (the one
-``tool_choice`` names, else the first) with arguments made valid for its schema. The last
-message a tool result: it answers in text that quotes the result. Asked for JSON matching a
-schema: it answers with a value valid for that schema. So agent loops run with no account.
+``tool_choice`` names, else the first) with arguments made valid for its schema. Once the
+conversation holds a tool result, it answers in text that quotes the latest one (unless the
+instruction demands a call and the last message is not a result): one tool call per
+conversation, so an agent's turn ends. (Qwen Code's first tool is `agent`; each of its
+background agents' task notifications, a user message after the result, used to start
+another one: 721 requests in 180 s.) Asked for JSON matching a schema: it answers with a
+value valid for that schema. So agent loops run with no account, and end.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 PROTOCOL_STARTS = ("You can call tools.", "JSON mode is on.")
 TOOL_RESULT = "Tool result"
 _MUST_CALL = re.compile(r'You must call the tool "([^"]+)"')
+_MUST_CALL_ANY = "You must call at least one tool"
 _SCHEMA_LEAD = re.compile(r"JSON schema \((.*)\):$")
 QUOTE_CHARS = 200
 
@@ -50,21 +55,29 @@ def reply(messages: list[dict]) -> str | None:
     for i, line in enumerate(lines[:-1]):
         if _SCHEMA_LEAD.search(line):
             schema = json.loads(lines[i + 1])
-    last = messages[-1] if messages else {}
-    result = _text(last.get("content")) if last.get("role") == "user" else ""
-    if result.startswith(TOOL_RESULT):
-        quoted = result.split("\n", 1)[-1][:QUOTE_CHARS]
+    result = _latest_result(messages)
+    named = _MUST_CALL.search(protocol)
+    demanded = bool(named) or _MUST_CALL_ANY in protocol
+    if result is not None and (not tools or not demanded or result is messages[-1]):
+        quoted = _text(result.get("content")).split("\n", 1)[-1][:QUOTE_CHARS]
         if schema is not None:
             return json.dumps(example(schema, schema, quoted), ensure_ascii=False)
         return json.dumps({"content": f"The tool answered: {quoted}"}, ensure_ascii=False)
     if tools:
-        named = _MUST_CALL.search(protocol)
         tool = next((t for t in tools if named and t["name"] == named.group(1)), tools[0])
         parameters = tool.get("parameters") or {}
         call = {"name": tool["name"], "arguments": example(parameters, parameters, "Seoul")}
         return json.dumps({"tool_calls": [call]}, ensure_ascii=False)
     if schema is not None:
         return json.dumps(example(schema, schema, "example"), ensure_ascii=False)
+    return None
+
+
+def _latest_result(messages: list[dict]) -> dict | None:
+    """The latest user message that carries a tool result (the plugin's wording), or None."""
+    for message in reversed(messages):
+        if message.get("role") == "user" and _text(message.get("content")).startswith(TOOL_RESULT):
+            return message
     return None
 
 

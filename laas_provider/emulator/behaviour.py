@@ -4,7 +4,9 @@ By default the emulator behaves as docs/assumptions.md says we assumed: ``stop``
 ``response_format: json_object`` are honoured, ``max_tokens`` cuts the answer with
 ``finish_reason: length`` (``variants.py``), ``created`` is in milliseconds, ``stream`` and
 ``tools`` are ignored (one JSON answer, no ``tool_calls``), WebP, GIF and PDFs by URL are
-refused, and errors are JSON ``{"message": ...}``. ``laas-check --probe`` checks each of
+refused, errors are JSON ``{"message": ...}``; and (``multimodal.py``) at most 3 images per
+message, consecutive user messages accepted (Anthropic merges them), at most 20 pages per PDF
+document, no image over 8000 px a side. ``laas-check --probe`` checks each of
 these against the real service; a test switches a deviation on to see the probe catch it.
 
 Deviations are chosen with ``--deviate a,b`` (or ``LAAS_EMULATOR_DEVIATE``) when the emulator
@@ -43,6 +45,12 @@ DEVIATIONS = {
     "accept_webp": "WebP images are accepted",
     "accept_gif": "GIF images are accepted",
     "accept_pdf_url": "PDFs given by https URL are accepted",
+    "accept_four_images": "more than 3 images in one message are accepted",
+    "count_images_per_request": "at most 3 images in the whole request, not per message",
+    "refuse_consecutive_users": "400 for two user messages in a row (roles must alternate)",
+    "accept_long_pdfs": "PDFs over 20 pages are accepted (up to 100)",
+    "count_pages_per_request": "at most 20 PDF pages in the whole request, not per document",
+    "refuse_over_1568_px": "400 for an image with a side over 1568 px (not 8000)",
     "error_text": "error answers are plain text, not JSON",
     "created_seconds": "created is in seconds",
     "no_model": "the answer has no model field",
@@ -65,14 +73,7 @@ def parse(spec: str | Iterable[str] | None) -> frozenset[str]:
     return names
 
 
-# --- before the answer: what the emulator refuses or also accepts ---------------------------
-
-
-def accepted_extras(state: State) -> frozenset[str]:
-    """Extra forms the emulator's multimodal check accepts (``multimodal.Received.accept``)."""
-    extras = {"accept_webp": "image/webp", "accept_gif": "image/gif",
-              "accept_pdf_url": "document_url"}  # fmt: skip
-    return frozenset(form for name, form in extras.items() if name in state.deviations)
+# --- before the answer: what the emulator refuses (multimodal.py: what it also accepts) -----
 
 
 def refusal(state: State, body: dict[str, Any]) -> str | None:
@@ -84,7 +85,13 @@ def refusal(state: State, body: dict[str, Any]) -> str | None:
         for key in SAMPLING_KEYS:
             if key in body:
                 return f"{key} is not allowed"
+    previous = None
     for i, message in enumerate(body.get("messages") or []):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role == previous == "user" and "refuse_consecutive_users" in on:
+            return (f'messages[{i}]: roles must alternate between "user" and "assistant", '
+                    'but found multiple "user" roles in a row')  # fmt: skip
+        previous = role
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, str) and "refuse_content_string" in on:
             return f"messages[{i}].content must be a list of parts"

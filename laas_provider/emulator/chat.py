@@ -180,7 +180,7 @@ async def handle_chat(state: State, body: dict[str, Any], request: Request) -> d
     messages = body.get("messages") or []
     if state.latency:
         await asyncio.sleep(state.latency)
-    seen = multimodal.Received(accept=behaviour.accepted_extras(state))
+    seen = multimodal.Received(deviations=state.deviations)
     problem = behaviour.refusal(state, body) or _check_messages(messages, seen)
     if problem:
         return error(400, problem)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,10 @@ from pypdf import PdfReader
 
 from .. import limits
 
+# Claude refuses an image over 8000 px a side (docs/assumptions.md); a LaaS that keeps
+# images under its own recommended 1568 px would refuse more (``refuse_over_1568_px``).
+MAX_SIDE, ADVISED_SIDE = 8000, 1568
+LONG_PDF_PAGES = 100  # Anthropic's limit, under ``accept_long_pdfs``
 SIGNATURES = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff", "image/webp": b"RIFF",
               "image/gif": b"GIF8"}  # fmt: skip
 
@@ -22,8 +27,10 @@ class Received:
     images: int = 0
     documents: int = 0
     pages: int = 0
-    # Forms a deviating emulator also accepts (behaviour.py): "image/webp", "document_url".
-    accept: frozenset[str] = field(default_factory=frozenset)
+    # The deviation switches on (behaviour.py): accept_webp, accept_gif, accept_pdf_url,
+    # accept_four_images, count_images_per_request, refuse_over_1568_px, accept_long_pdfs,
+    # count_pages_per_request change the checks below.
+    deviations: frozenset[str] = field(default_factory=frozenset)
 
     def line(self) -> str:
         return f"received: {self.images} images, {self.documents} documents, {self.pages} pages"
@@ -39,6 +46,33 @@ def _decode(url: str) -> tuple[str, bytes] | None:
         return None
 
 
+def _sides(data: bytes) -> tuple[int, int] | None:
+    """Width and height read from the image's header (nothing is decoded), or None."""
+    from PIL import Image  # only when an image arrives: the emulator starts without it
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError:  # over twice MAX_IMAGE_PIXELS: far over 8000 px a side
+        return (MAX_SIDE + 1, MAX_SIDE + 1)
+    except Exception:  # not an image Pillow reads: the signature check has its say
+        return None
+
+
+def _image_limit(on: frozenset[str], images_here: int, images_before: int) -> str | None:
+    if "accept_four_images" in on:
+        return None
+    if "count_images_per_request" in on:
+        if images_before >= limits.IMAGES_PER_MESSAGE:
+            return f"at most {limits.IMAGES_PER_MESSAGE} images per request"
+        return None
+    if images_here >= limits.IMAGES_PER_MESSAGE:
+        return f"at most {limits.IMAGES_PER_MESSAGE} images per message"
+    return None
+
+
 def check_part(part: dict[str, Any], where: str, seen: Received, images_here: int) -> str | None:
     """Why LaaS would refuse this image or document part, or None (and count it)."""
     kind = part.get("type")
@@ -46,26 +80,34 @@ def check_part(part: dict[str, Any], where: str, seen: Received, images_here: in
         url = (part.get("image_url") or {}).get("url")
         if not isinstance(url, str):
             return f"{where}: image_url.url is required"
-        if images_here >= limits.IMAGES_PER_MESSAGE:
-            return f"{where}: at most {limits.IMAGES_PER_MESSAGE} images per message"
+        on = seen.deviations
+        too_many = _image_limit(on, images_here, seen.images)
+        if too_many:
+            return f"{where}: {too_many}"
         if url.startswith("data:"):
             decoded = _decode(url)
             if decoded is None:
                 return f"{where}: invalid base64 image"
             mime, data = decoded
-            if mime not in limits.IMAGE_TYPES and mime not in seen.accept:
+            extra = {"image/webp": "accept_webp", "image/gif": "accept_gif"}.get(mime)
+            if mime not in limits.IMAGE_TYPES and extra not in on:
                 return f"{where}: unsupported image type {mime}"
             if len(data) > limits.IMAGE_MAX_BYTES:
                 return f"{where}: image larger than {limits.IMAGE_MAX_BYTES // limits.MB} MB"
             if mime not in SIGNATURES or not data.startswith(SIGNATURES[mime]):
                 return f"{where}: image content does not match {mime}"
+            side = ADVISED_SIDE if "refuse_over_1568_px" in on else MAX_SIDE
+            sides = _sides(data)
+            if sides and max(sides) > side:
+                return f"{where}: image is {sides[0]}x{sides[1]} px; at most {side} px a side"
         elif not url.startswith(("https://", "http://")):
             return f"{where}: unsupported image URL"
         seen.images += 1
         return None
     if kind == "document":
         url = (part.get("document_url") or {}).get("url")
-        if "document_url" in seen.accept and str(url).startswith(("https://", "http://")):
+        on = seen.deviations
+        if "accept_pdf_url" in on and str(url).startswith(("https://", "http://")):
             seen.documents += 1
             return None
         decoded = _decode(url) if isinstance(url, str) else None
@@ -78,8 +120,12 @@ def check_part(part: dict[str, Any], where: str, seen: Received, images_here: in
             pages = len(PdfReader(io.BytesIO(data)).pages)
         except Exception:
             return f"{where}: unreadable PDF"
-        if pages > limits.PDF_MAX_PAGES:
-            return f"{where}: PDF has more than {limits.PDF_MAX_PAGES} pages"
+        # Assumed per document; a LaaS may count the request's pages (or have no such limit).
+        most = LONG_PDF_PAGES if "accept_long_pdfs" in on else limits.PDF_MAX_PAGES
+        if "count_pages_per_request" in on and seen.pages + pages > most:
+            return f"{where}: PDFs have more than {most} pages in all"
+        if pages > most:
+            return f"{where}: PDF has more than {most} pages"
         seen.documents += 1
         seen.pages += pages
         return None

@@ -18,7 +18,10 @@ loggers and their handlers, masks:
 
 Every deployment's secrets are known before its first call: the ``LAAS_*`` variables (every
 ``LAAS_PRESET_HASH*``) at start, and each LaaS deployment of the proxy's router whenever its
-model list changes (``sync_deployments``). So a line about one deployment — a fallback
+model list changes (``sync_deployments``). This module imports nothing of the package but
+``deployment``: whoever knows a secret hands it here — the handler registers itself when it
+is built (``remember_handler``: which providers of ``litellm.custom_provider_map`` are LaaS)
+and remembers each deployment it resolves, ``settings`` the values of ``.env`` it reads. So a line about one deployment — a fallback
 message quoting another's error, an upstream body echoing another's preset — is masked too.
 The filter also cleans a record's traceback text (``exc_text``) and ``stack_info``, and sits
 on the root and uvicorn handlers as well as LiteLLM's.
@@ -32,6 +35,7 @@ import os
 import re
 import sys
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -71,6 +75,7 @@ _configured_sorted: tuple[str, ...] = ()  # longest first; rebuilt only when the
 _client: OrderedDict[str, None] = OrderedDict()  # recent client-sent single-token values
 _client_substrings: OrderedDict[str, None] = OrderedDict()
 _synced: tuple[int, int] | None = None  # (id, length) of the router model list last read
+_handlers: weakref.WeakSet[Any] = weakref.WeakSet()  # the LaaS handlers built (remember_handler)
 
 
 def remember(*secrets: str) -> None:
@@ -112,15 +117,21 @@ def _value(value: Any) -> str | None:
     return value
 
 
+def remember_handler(handler: Any) -> None:
+    """A LaaS handler, as it is built: the providers ``litellm.custom_provider_map`` maps to
+    it are LaaS's, and their deployments' secrets are masked (``sync_deployments``)."""
+    global _synced
+    _handlers.add(handler)
+    _synced = None  # the model list is read again with this handler's providers
+
+
 def _laas_providers() -> frozenset[str]:
     import litellm
-
-    from ..handler import LaaSProvider  # here: the handler imports this module
 
     return frozenset(
         str(item.get("provider"))
         for item in litellm.custom_provider_map or ()
-        if isinstance(item, Mapping) and isinstance(item.get("custom_handler"), LaaSProvider)
+        if isinstance(item, Mapping) and item.get("custom_handler") in _handlers
     )
 
 
@@ -251,11 +262,10 @@ _filter = LaaSRedactionFilter()
 
 
 def install() -> None:
-    """Remember the ``LAAS_*`` secrets; attach the filter to LiteLLM's loggers and to the
-    handlers of LiteLLM's, the root's and uvicorn's loggers (idempotent)."""
-    from ..settings import _dotenv
-
-    remember(*environment_secrets(_dotenv()), *environment_secrets(os.environ))
+    """Remember the environment's ``LAAS_*`` secrets (``.env``'s come from ``settings`` as it
+    reads the file); attach the filter to LiteLLM's loggers and to the handlers of LiteLLM's,
+    the root's and uvicorn's loggers (idempotent)."""
+    remember(*environment_secrets(os.environ))
     sync_deployments()
     for name in (*LITELLM_LOGGERS, *OTHER_LOGGERS):
         logger = logging.getLogger(name)

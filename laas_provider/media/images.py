@@ -43,6 +43,7 @@ warnings.simplefilter("error", Image.DecompressionBombWarning)
 DECODABLE = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "HEIF", "AVIF")
 NAMES = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP",
          "BMP": "BMP", "TIFF": "TIFF", "HEIF": "HEIC", "AVIF": "AVIF"}  # fmt: skip
+PHOTOS = ("JPEG", "HEIC", "AVIF")  # formats cameras write
 FEW_COLOURS = 256  # at most this many: a diagram or a flat screenshot, kept lossless as PNG
 FEW_GREYS = 16  # a grey photo has up to 256 levels; a scanned page in black and white, few
 ORIENTATION = 0x0112  # the EXIF tag
@@ -122,10 +123,17 @@ def fit(width: int, height: int, side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def adapt(data: bytes, max_side: int) -> Adapted:
-    """``data`` as a JPEG or PNG LaaS takes: within ``max_side``, under the byte target."""
+def adapt(data: bytes | io.BytesIO, max_side: int) -> Adapted:
+    """``data`` as a JPEG or PNG LaaS takes: within ``max_side``, under the byte target.
+
+    Given a BytesIO, it is emptied once the frame is decoded: the file's bytes are not held
+    while the frame is resized (less memory at the peak).
+    """
+    source = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
     try:
-        im = Image.open(io.BytesIO(data), formats=DECODABLE)
+        im = Image.open(source, formats=DECODABLE)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(_too_many("more than 89")) from None
     except UnidentifiedImageError:
@@ -135,7 +143,7 @@ def adapt(data: bytes, max_side: int) -> Adapted:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageError(f"the image cannot be read ({type(exc).__name__})") from None
     with im:
-        before = Facts(NAMES[im.format or "PNG"], im.width, im.height, len(data))
+        before = Facts(NAMES[im.format or "PNG"], im.width, im.height, size)
         im.draft(None, fit(im.width, im.height, max_side))  # JPEG: DCT scaling, 1/2 to 1/8
         if im.width * im.height > limits.IMAGE_MAX_PIXELS:
             raise ImageError(_too_many(f"{before.width}x{before.height} = {_mp(im)}"))
@@ -148,7 +156,11 @@ def adapt(data: bytes, max_side: int) -> Adapted:
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             raise ImageError(f"the image cannot be decoded ({type(exc).__name__})") from None
         icc = im.info.get("icc_profile")
-    small.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    source.truncate(0)
+    # Bilinear (antialiased, as every Pillow downscale) for photos: 20-25 ms less than bicubic
+    # on a 12 MP JPEG, and no sharpness a photo needs; bicubic keeps screenshots' text crisp.
+    resample = Image.Resampling.BILINEAR if before.format in PHOTOS else Image.Resampling.BICUBIC
+    small.thumbnail((max_side, max_side), resample, reducing_gap=2.0)
     if orientation in TURNS:  # EXIF orientation applied on the small image: cheaper
         small = small.transpose(TURNS[orientation])
     if not isinstance(icc, bytes) or len(icc) > limits.IMAGE_ICC_MAX_BYTES:

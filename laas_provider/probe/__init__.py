@@ -16,10 +16,14 @@ project code and preset hash masked everywhere. Exit status: 0 when no row disag
 1 when the run was declined or stopped before the end, 2 when LaaS is not configured.
 
 
-Modules: ``model`` (calls, outcomes, rows, the report), ``catalogue`` (the probes),
-``plugin`` (what the plugin does for each case), ``judges`` (agree/disagree/unknown), ``run``
-(plan, asking, stop rules, ``main``), ``report`` (table, files, masking), ``media`` (the tiny
-files).
+``laas-check --probe media`` runs, instead, the opt-in image and PDF calls behind the
+adaptation keys (``media_catalogue``): they spend real tokens (a 21-page PDF), so the plan
+shows each call's estimate before asking; the report ends with the keys to set (``advice``).
+
+Modules: ``model`` (calls, outcomes, rows, the report), ``catalogue`` and ``media_catalogue``
+(the probes), ``plugin`` (what the plugin does for each case), ``judges``
+(agree/disagree/unknown), ``run`` (plan, asking, stop rules, ``main``), ``report`` (table,
+files, masking), ``advice`` (deployment keys), ``media`` (the tiny files).
 """
 
 from .run import main

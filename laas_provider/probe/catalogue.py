@@ -112,6 +112,10 @@ WEATHER_TOOL = {
 }
 TOOL_ASK = text_parts("What is the weather in Seoul right now? Use the get_weather tool.")
 COLOUR_QUESTION = "What colour is this image? One word."
+# What the plugin's adaptation does with an image format LaaS may not take (in words: the
+# report's advice, advice.py, says whether to list it).
+FORMAT_ADAPTED = ("converts {0} to JPEG or PNG, unless the deployment's `image_formats` "
+                  "lists `{1}`: then it is sent as it is")  # fmt: skip
 
 
 def image_message(url: str, question: str = COLOUR_QUESTION) -> list[dict[str, Any]]:
@@ -219,20 +223,21 @@ def build_probes(image_url: str = DEFAULT_IMAGE_URL, pdf_url: str = DEFAULT_PDF_
             max_tokens=32, keys={"tools": [WEATHER_TOOL]}),
     ]  # fmt: skip
 
-    def image_probe(name: str, url: str, assumed: str, judge: Judge, note: str = "") -> Probe:
+    def image_probe(name: str, url: str, assumed: str, judge: Judge, plugin: str = "") -> Probe:
         shown = image_message(url)
-        return chat_probe(name, shown, (Check(name, "images and PDFs", assumed, judge,
-                                              row_plugin((shown, {"max_tokens": 16}), note)),),
+        does = fixed(plugin) if plugin else row_plugin((shown, {"max_tokens": 16}))
+        return chat_probe(name, shown, (Check(name, "images and PDFs", assumed, judge, does),),
                           max_tokens=16, images=1)  # fmt: skip
 
     probes += [
         image_probe("image_url", image_url, "an https image URL is accepted", judge_image),
         image_probe("image_png", media["png"], "a base64 PNG data URL is accepted", judge_image),
         image_probe("image_jpeg", media["jpeg"], "a base64 JPEG data URL is accepted", judge_image),
+        # Cheap (one 16 px image each), so in the default run: they settle `image_formats`.
         image_probe("image_webp", media["webp"], "WebP is refused (JPEG and PNG only)",
-                    expect_refused),
+                    expect_refused, FORMAT_ADAPTED.format("WebP", "webp")),
         image_probe("image_gif", media["gif"], "GIF is refused (JPEG and PNG only)",
-                    expect_refused),
+                    expect_refused, FORMAT_ADAPTED.format("GIF", "gif")),
         chat_probe("pdf", pdf_message(media["pdf"]), (
             Check("pdf", "images and PDFs", "a one-page base64 PDF `document` part is accepted",
                   expect_accepted,

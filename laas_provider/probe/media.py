@@ -1,8 +1,9 @@
 """Tiny media files for ``laas-check --probe``, made at run time from hand-built bytes.
 
 No image or PDF library at run time (Pillow and pikepdf are test-only dependencies): each
-file is a solid red 16 x 16 picture, or a one-page PDF holding a code word, built by the
-functions below. The tests open every one of them with Pillow / pypdf.
+file is a solid red picture (16 x 16, or one big side for ``--probe media``), or a PDF of
+tiny pages whose last one holds a code word, built by the functions below. The tests open
+every one of them with Pillow / pypdf.
 """
 
 from __future__ import annotations
@@ -34,6 +35,20 @@ def png() -> bytes:
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", header)
         + _png_chunk(b"IDAT", zlib.compress(rows))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_large(width: int, height: int) -> bytes:
+    """A solid red PNG of any size, a few KB: one palette colour at 1 bit a pixel, so every
+    scanline is zeros and zlib shrinks 5000 x 2500 px (1.5 MB of scanlines) to ~2 KB."""
+    header = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)  # 1-bit palette
+    rows = (b"\x00" * (1 + (width + 7) // 8)) * height
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"PLTE", bytes(RED))
+        + _png_chunk(b"IDAT", zlib.compress(rows, 9))
         + _png_chunk(b"IEND", b"")
     )
 
@@ -207,20 +222,29 @@ def gif() -> bytes:
     )  # fmt: skip
 
 
-# --- PDF: one page with one line of text, classic xref table --------------------------------
+# --- PDF: tiny pages of one line of text, one shared font, classic xref table ------------
 
 
-def pdf() -> bytes:
-    text = f"The code word is {PDF_CODE_WORD}."
-    stream = f"BT /F1 18 Tf 36 100 Td ({text}) Tj ET".encode("ascii")
+def pdf(pages: int = 1, first: int = 1, total: int | None = None) -> bytes:
+    """Pages ``first`` .. ``first + pages - 1`` of a ``total``-page document (default: all of
+    it), each a 300 x 200 pt page saying its number; the document's last page also says
+    the code word, so an answer naming it shows the model read that far."""
+    total = total or first + pages - 1
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(pages)), pages),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
+    for number in range(first, first + pages):
+        words = [f"Page {number} of {total}."] if total > 1 else []
+        if number == total:
+            words.append(f"The code word is {PDF_CODE_WORD}.")
+        stream = f"BT /F1 18 Tf 36 100 Td ({' '.join(words)}) Tj ET".encode("ascii")
+        content = len(objects) + 2  # the object after this page
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] "
+                       b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % content)  # fmt: skip
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

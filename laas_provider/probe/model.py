@@ -83,6 +83,14 @@ class Outcome:
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     @property
+    def taken(self) -> bool | None:
+        """True: LaaS answered it; False: LaaS refused it (4xx); None: cannot tell."""
+        if self.status is not None and 400 <= self.status < 500:
+            return False
+        ok = self.status is not None and 200 <= self.status < 300
+        return True if ok and self.answer is not None else None
+
+    @property
     def sse(self) -> bool:
         return "text/event-stream" in self.content_type or self.text.lstrip().startswith("data:")
 
@@ -128,6 +136,9 @@ class Probe:
     # False for the calls that expect an error (bad key, unknown hash): their 401/403 does
     # not stop the run, and they run even after spending has stopped.
     own_credentials: bool = True
+    # The name of an earlier probe: this one is sent only if LaaS refused that one (a refusal
+    # costs nothing; an answer already settles what this one would ask, at great cost).
+    only_if_refused: str = ""
 
 
 @dataclass
@@ -139,6 +150,7 @@ class Row:
     verdict: str = UNKNOWN
     plugin: str = ""
     status: int | None = None
+    taken: bool | None = None  # Outcome.taken: what the report's advice reads
 
 
 @dataclass
@@ -153,6 +165,8 @@ class Report:
     stopped: str | None = None  # why the run ended early
     skipped: str | None = None  # why the calls that spend tokens ended early
     rows: list[Row] = field(default_factory=list)
+    probes: str = "default"  # which set ran: "default", or "media" (--probe media)
+    advice: list[str] = field(default_factory=list)  # deployment keys to set (advice.py)
 
     @property
     def counts(self) -> dict[str, int]:

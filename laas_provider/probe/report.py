@@ -64,8 +64,8 @@ def markdown(report: Report) -> str:
     lines = [
         f"# LaaS conformance report ({report.started})",
         "",
-        "Made by `laas-check --probe` (laas-provider). API key, project code and preset hash "
-        "are masked (`***`).",
+        f"Made by `laas-check --probe{' media' if report.probes == 'media' else ''}` "
+        "(laas-provider). API key, project code and preset hash are masked (`***`).",
         "",
         f"- LaaS: {report.api_base}",
         f"- calls: {report.calls_made} of {report.calls_planned} planned; completion tokens "
@@ -85,6 +85,9 @@ def markdown(report: Report) -> str:
                      f"**{r.verdict}** | {esc(r.plugin)} |")  # fmt: skip
     lines += ["", "`unknown`: the probe could not tell (not a failure). `disagree`: the service "
               "does not behave as assumed; see docs/assumptions.md for what the plugin does.", ""]  # fmt: skip
+    if report.advice:
+        lines += ["## What to set on the deployment (`litellm_params`)", ""]
+        lines += [f"- {esc(line)}" for line in report.advice] + [""]
     return "\n".join(lines)
 
 

@@ -14,8 +14,10 @@ import httpx
 
 from .. import client
 from ..settings import LaaSSettings
+from .advice import advise
 from .catalogue import build_probes
 from .judges import http
+from .media_catalogue import build_media_probes
 from .model import (
     AGREE,
     DEFAULT_IMAGE_URL,
@@ -44,26 +46,38 @@ class Budget:
     error_calls: int
     completion_tokens: int
     input_tokens: int
+    per_call: tuple[str, ...] = ()  # one line per call that spends tokens
 
     def describe(self) -> str:
         return (
             f"{self.calls} calls, each sent once ({self.spending_calls} ask for an answer, "
             f"{self.error_calls} expect an error); "
             f"at most {self.completion_tokens} completion tokens (max_tokens on every call); "
-            f"about {self.input_tokens} input tokens of ours (images counted as "
-            f"{IMAGE_TOKENS}, the PDF page as {PDF_PAGE_TOKENS}), plus your preset's own "
+            f"about {self.input_tokens:,} input tokens of ours (each image counted as "
+            f"{IMAGE_TOKENS:,}, each PDF page as {PDF_PAGE_TOKENS:,}), plus your preset's own "
             f"prompt on each of the {self.spending_calls} calls"
         )
 
 
 def budget(probes: list[Probe]) -> Budget:
     spending = [p for p in probes if p.max_tokens and p.own_credentials]
+    by_name = {p.name: p for p in probes}
+    # A refusal spends nothing, and a probe sent only after a refusal is skipped after an
+    # answer: of such a pair, only the dearer one can spend.
+    overlap = sum(min(p.input_tokens, by_name[p.only_if_refused].input_tokens)
+                  for p in spending if p.only_if_refused in by_name)  # fmt: skip
+    lines = tuple(
+        f"{p.name:<20} ~{p.input_tokens:>7,} input tokens"
+        + (f" (sent only if LaaS refuses {p.only_if_refused})" if p.only_if_refused else "")
+        for p in spending
+    )
     return Budget(
         calls=len(probes),
         spending_calls=len(spending),
         error_calls=sum(not p.own_credentials for p in probes),
         completion_tokens=sum(p.max_tokens for p in probes),
-        input_tokens=sum(p.input_tokens for p in spending),
+        input_tokens=sum(p.input_tokens for p in spending) - overlap,
+        per_call=lines,
     )
 
 
@@ -106,6 +120,7 @@ def run(
     probes: list[Probe], target: Target, sender: Callable[[Call], Outcome], report: Report
 ) -> Report:
     """Each probe once, in order. Stops at a 401/403/429 or no answer on your credentials."""
+    taken: dict[str, bool | None] = {}
     for probe in probes:
         if report.stopped:
             rows_not_run(probe, f"not run: {report.stopped}", report.rows)
@@ -113,7 +128,12 @@ def run(
         if probe.max_tokens and probe.own_credentials and report.skipped:
             rows_not_run(probe, f"not run: {report.skipped}", report.rows)
             continue
+        if probe.only_if_refused and taken.get(probe.only_if_refused) is not False:
+            why = "answered" if taken.get(probe.only_if_refused) else "did not refuse"
+            rows_not_run(probe, f"not run: LaaS {why} {probe.only_if_refused}", report.rows)
+            continue
         outcome = sender(probe.build(target))
+        taken[probe.name] = outcome.taken
         report.calls_made += 1
         if outcome.completion_tokens:
             report.tokens_used += outcome.completion_tokens
@@ -129,7 +149,8 @@ def run(
             else:
                 verdict, observed = check.judge(outcome)
             report.rows.append(Row(check.id, check.topic, check.assumed, observed, verdict,
-                                   plugin_says(check, outcome), outcome.status))  # fmt: skip
+                                   plugin_says(check, outcome), outcome.status,
+                                   None if report.stopped else outcome.taken))  # fmt: skip
         used = outcome.completion_tokens
         if probe.max_tokens and used is not None and used > probe.max_tokens:
             report.skipped = (
@@ -161,16 +182,23 @@ def main(
     sender: Callable[[Call], Outcome] | None = None,
     ask: Callable[[str], str] | None = input,
     interactive: bool | None = None,
+    media: bool = False,
 ) -> int:
+    """``media``: the opt-in media probes (media_catalogue.py) instead of the default ones."""
     target = Target(settings)
     mask = masker(target.secrets())
-    probes = build_probes(image_url, pdf_url)
+    probes = build_media_probes() if media else build_probes(image_url, pdf_url)
     plan = budget(probes)
-    print(mask(f"laas-check --probe: LaaS at {public_base(settings.api_base)}"))
-    print(f"laas-check --probe: plan: {plan.describe()}.")
+    me = "laas-check --probe media" if media else "laas-check --probe"
+    print(mask(f"{me}: LaaS at {public_base(settings.api_base)}"))
+    print(f"{me}: plan: {plan.describe()}.")
+    if media:
+        print(f"{me}: these calls spend real tokens (the estimate per call uses the "
+              "allowances above; these tiny files may cost far less):")  # fmt: skip
+        print("\n".join(f"  {line}" for line in plan.per_call))
     why_not = confirm(assume_yes, ask, sys.stdin.isatty() if interactive is None else interactive)
     if why_not:
-        print(f"laas-check --probe: {why_not}.", file=sys.stderr)
+        print(f"{me}: {why_not}.", file=sys.stderr)
         return EXIT_STOPPED
     report = Report(
         started=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -178,16 +206,19 @@ def main(
         calls_planned=plan.calls,
         completion_token_bound=plan.completion_tokens,
         input_token_estimate=plan.input_tokens,
+        probes="media" if media else "default",
     )
     run(probes, target, sender or (lambda call: send(call, settings.timeout)), report)
+    report.advice = advise(report.rows)
     print(mask(table(report)))
     counts = report.counts
-    print(f"laas-check --probe: {report.calls_made} calls made, {report.tokens_used} completion "
+    print(f"{me}: {report.calls_made} calls made, {report.tokens_used} completion "
           f"tokens used; {counts[AGREE]} agree, {counts[DISAGREE]} disagree, "
           f"{counts[UNKNOWN]} unknown.")  # fmt: skip
+    for line in report.advice:
+        print(mask(f"{me}: advice: {line}"))
     if report.stopped or report.skipped:
-        print(mask(f"laas-check --probe: stopped: {report.stopped or report.skipped}."),
-              file=sys.stderr)  # fmt: skip
+        print(mask(f"{me}: stopped: {report.stopped or report.skipped}."), file=sys.stderr)
     json_path, md_path = write_files(report, out_dir, mask)
-    print(f"laas-check --probe: report written to {json_path} and {md_path}")
+    print(f"{me}: report written to {json_path} and {md_path}")
     return report.exit_status()

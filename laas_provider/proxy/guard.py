@@ -13,10 +13,13 @@ handler runs, and crashes on some malformed shapes — ``"content": 5`` became a
 that code (docs/errors.md lists where each case used to fail).
 
 Only requests for models served by this package are checked, so other providers behind the
-same proxy keep LiteLLM's own behaviour. For those models it also drops what agents send by
-default for features LaaS has not (``DROPPED``: Claude Code's ``thinking``), with a log
-line, instead of letting LiteLLM refuse the request. The hook also cleans the error body of any failure
-on a LaaS model: no traceback, no file path.
+same proxy keep LiteLLM's own behaviour. For those models it also takes out what the
+parameter table ignores (``transform.params.ignorable``: pi's ``reasoning_effort``, Claude
+Code's ``thinking``, the Responses API's ``reasoning``), with one INFO line, before LiteLLM's
+parameter check refuses it for a custom provider with advice that does not work
+(``allowed_openai_params``). On /v1/messages it inlines the ``document`` blocks with a text
+source that LiteLLM's adapter would drop (``documents``). The hook also cleans the error body
+of any failure on a LaaS model: no traceback, no file path.
 
 A body that is not a JSON object fails inside LiteLLM's authentication, before any hook:
 loading this module also puts ``body_guard``'s check in front of the proxy's app, and
@@ -36,7 +39,8 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
 from ..errors import InputError
-from . import body_guard, shape, wrong_key
+from ..transform import params
+from . import body_guard, documents, shape, wrong_key
 from .routing import serves_laas
 
 log = logging.getLogger("laas_provider")
@@ -48,13 +52,6 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     "anthropic_messages": shape.check_anthropic_request,  # /v1/messages
     "aresponses": shape.check_responses_request,  # /v1/responses
     "atext_completion": shape.check_text_completion_request,  # /v1/completions
-}
-# Request keys for features LaaS has not, which agents send by default and LiteLLM would
-# refuse for a custom provider (400 UnsupportedParamsError): dropped, with a log line.
-# Claude Code sends `thinking: {"type": "adaptive"}` on every request; the answer is the
-# same without it (LaaS returns no thinking blocks either way).
-DROPPED: dict[str, tuple[str, ...]] = {
-    "anthropic_messages": ("thinking",),
 }
 _TRACEBACK = re.compile(r"\s*Traceback \(most recent call last\):.*", re.DOTALL)
 # Words of an error message (one character class, so linear even on a huge message); a word
@@ -95,16 +92,17 @@ class RequestGuard(CustomLogger):
             return None
         try:
             check(data)
+            inlined = documents.inline(data) if str(call_type) == "anthropic_messages" else []
         except InputError as exc:
             raise refusal(exc) from None
-        dropped = [key for key in DROPPED.get(str(call_type), ()) if data.get(key) is not None]
-        if not dropped:
-            return None
-        for key in dropped:
-            data.pop(key)
-        log.info("LaaS model %s: dropped %s (LaaS has no such feature)", data.get("model"),
-                 ", ".join(dropped))  # fmt: skip
-        return data
+        for change in inlined:
+            log.info("LaaS media for %s: %s", data.get("model"), change)
+        # Same table as the handler's (which also ignores them, in-process): one INFO line.
+        ignored = params.ignorable(data)
+        if ignored:
+            params.without(data, ignored)
+            log.info(params.NOT_SENT_LOG, data.get("model"), ", ".join(ignored))
+        return data if ignored or inlined else None
 
     async def async_post_call_failure_hook(
         self,

@@ -1,9 +1,10 @@
-"""A client's mistake in the proxy's log: one line, no traceback.
+"""A client's mistake in the proxy's log: one WARNING line, no traceback.
 
-LiteLLM logs a 4xx that carries an ``llm_provider`` with its traceback, taking it for an
-upstream fault; a plugin refusal (a bad PDF, a bad parameter) is the client's to fix and
-already names the place and the limit. The refusal is marked by ``errors.bad_request``; this
-filter drops the traceback from the proxy's log line for marked exceptions only.
+LiteLLM logs a 4xx that carries an ``llm_provider`` at ERROR with its traceback, taking it
+for an upstream fault; a plugin refusal (a bad PDF, a bad parameter) is the client's to fix
+and already names the place and the limit. The refusal is marked by ``errors.bad_request``;
+this filter drops the traceback from the proxy's log line and makes it a WARNING, for marked
+exceptions only (an ERROR stays for what an operator must look at).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class DropRefusalTraceback(logging.Filter):
         if getattr(exc, CLIENT_MISTAKE, False):
             record.exc_info = None
             record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 

@@ -31,7 +31,8 @@ from ..transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTE
 # Top-level parameters LiteLLM reads, by JSON type.
 _TYPED = (
     (("temperature", "top_p", "frequency_penalty", "presence_penalty", "timeout"), checks.a_number),
-    (("max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"), checks.an_integer),
+    (("max_tokens", "max_completion_tokens", "seed", "top_logprobs"), checks.an_integer),
+    (("n",), checks.choices),
     (("stream", "logprobs", "parallel_tool_calls"), checks.a_boolean),
     (("stream_options", "response_format", "logit_bias", "extra_headers"), an_object),
 )
@@ -50,6 +51,13 @@ ANTHROPIC_BLOCKS = {
 }
 # /v1/responses content parts, as LiteLLM's Responses bridge translates them.
 RESPONSES_PARTS = ("input_text", "output_text", "text", "input_image", "input_file", "refusal")
+# /v1/responses input items the bridge turns into chat messages (litellm 1.108.7); any other
+# type (an `item_reference`, a `file_search_call`, a typo) it dropped without a word.
+RESPONSES_ITEMS = (
+    "message", "function_call", "function_call_output", "custom_tool_call",
+    "custom_tool_call_output", "computer_call_output", "tool_result", "reasoning",
+    "web_search_call",
+)  # fmt: skip
 
 
 def check_chat_request(body: Mapping[str, Any]) -> None:
@@ -71,17 +79,8 @@ def _message(message: Any, place: str) -> None:
         _function(message["function_call"], f"{place}.function_call")
     if role == "tool":
         checks.tool_call_id(message, place)
-    content = message.get("content")
-    if content is None:
-        # OpenAI: an assistant message that calls tools may have no content; so may a
-        # legacy `function` message.
-        may_be_null = role == "function" or (
-            role == "assistant" and (calls is not None or message.get("function_call") is not None)
-        )
-        if not may_be_null:
-            checks.content(None, f"{place}.content")
-        return
-    if isinstance(checks.content(content, f"{place}.content"), str):
+    content = checks.content_of(message, role, f"{place}.content")
+    if content is None or isinstance(content, str):
         return
     for j, part in enumerate(content):
         _part(part, f"{place}.content[{j}]")
@@ -99,7 +98,7 @@ def _part(part: Any, place: str) -> None:
 
 def _function(function: Any, place: str) -> None:
     function = checks.function(function, place)
-    a_string(function.get("arguments"), f"{place}.arguments")
+    checks.arguments(function.get("arguments"), f"{place}.arguments")
 
 
 def _tool_calls(calls: Any, place: str) -> None:
@@ -204,7 +203,8 @@ def check_responses_request(body: Mapping[str, Any]) -> None:
     for i, item in enumerate(items):
         item = an_object(item, f"input[{i}]")
         if item.get("type") is not None:
-            a_string(item["type"], f"input[{i}].type")
+            kind = a_string(item["type"], f"input[{i}].type")
+            part_type(kind, RESPONSES_ITEMS, f"input[{i}].type", "input item")
         if "role" in item:
             a_string(item["role"], f"input[{i}].role")
             _blocks(item.get("content"), f"input[{i}].content", RESPONSES_PARTS)

@@ -9,7 +9,7 @@ from litellm.types.utils import ModelResponse, Usage
 
 from .media.work import Options as MediaOptions
 from .messages import to_laas_messages
-from .params import flatten, preset_params, to_laas_options
+from .params import NOT_SENT_LOG, flatten, not_sent, preset_params, to_laas_options
 from .response import (
     AnswerError,
     Reply,
@@ -20,9 +20,11 @@ from .response import (
 )
 from .stream import to_stream_chunks
 from .tools import History, Plan, Reading, plan, read_answer, repair_request, tool_history
+from .tools import instruction as tools_instruction
 from .tools.plan import without_tools
 
 __all__ = [
+    "NOT_SENT_LOG",
     "AnswerError",
     "History",
     "MediaOptions",
@@ -32,6 +34,7 @@ __all__ = [
     "add_usage",
     "build_body",
     "flatten",
+    "not_sent",
     "plan",
     "read_answer",
     "read_reply",
@@ -51,6 +54,7 @@ def build_body(
     drop_params: bool = False,
     agent: Plan | None = None,
     media: MediaOptions | None = None,
+    max_output_tokens: int | None = None,
 ) -> dict[str, Any]:
     """The LaaS request body: ``{hash, params, messages}`` plus forwarded sampling keys.
 
@@ -60,11 +64,12 @@ def build_body(
     the client's own, its ``response_format`` (if any) as a top-level key. ``media``: the
     deployment's media options; a part that needs adapting stays a ``media.work.Pending`` in
     the messages, for the caller to resolve off the event loop (``laas_provider.adapt``).
+    ``max_output_tokens``: the deployment's declared limit, which ``max_tokens`` is lowered to.
     """
     laas_messages = to_laas_messages(messages, media or MediaOptions())
     if agent is None:
         agent = plan(without_tools(optional_params), emulation=False, drop_params=drop_params)
-    instruction = agent.instruction()
+    instruction = tools_instruction(agent)
     if instruction:
         # After the client's leading system messages: theirs come first, ours closest to the turn.
         at = next(
@@ -76,7 +81,7 @@ def build_body(
         "hash": preset_hash,
         "params": preset_params(optional_params),
         "messages": laas_messages,
-        **to_laas_options(optional_params, drop_params),
+        **to_laas_options(optional_params, drop_params, max_output_tokens),
     }
     if agent.response_format is not None:
         body["response_format"] = agent.response_format

@@ -79,6 +79,17 @@ def a_boolean(value: Any, place: str) -> bool:
     return value
 
 
+ONE_CHOICE = "must be 1: LaaS returns one choice; send separate requests for more"
+
+
+def choices(value: Any, place: str = "n") -> int:
+    """``n``: an integer of at least 1. More than 1 is well formed: the transform refuses it
+    with these words, or drops it under ``drop_params``, which the request guard cannot see."""
+    if an_integer(value, place) < 1:
+        raise refuse(place, ONE_CHOICE)
+    return value
+
+
 def strings(value: Any, place: str) -> list[str]:
     """``stop``: a string or a list of strings, as a list."""
     if isinstance(value, str):
@@ -129,6 +140,23 @@ def role(message: Mapping[str, Any], place: str) -> str:
     return value
 
 
+def calls_tools(message: Mapping[str, Any]) -> bool:
+    """An assistant turn that calls tools (``tool_calls``, or the legacy ``function_call``)."""
+    return bool(message.get("tool_calls") or message.get("function_call"))
+
+
+def content_of(message: Mapping[str, Any], role: str, place: str) -> str | Sequence[Any] | None:
+    """A message's content: null (or absent) only where nothing need be said — an assistant
+    turn that calls tools, and a tool's or function's result (an empty result); else
+    ``content``'s rule."""
+    value = message.get("content")
+    if value is None and (
+        role in ("tool", "function") or (role == "assistant" and calls_tools(message))
+    ):
+        return None
+    return content(value, place)
+
+
 def content(value: Any, place: str) -> str | Sequence[Any]:
     """A message's content: a string or a list of parts (null is the caller's decision)."""
     if value is None:
@@ -159,11 +187,12 @@ def part(value: Any, place: str, known: tuple[str, ...] = CHAT_PARTS) -> Mapping
     return value
 
 
-def part_type(type_: str, known: tuple[str, ...], place: str) -> None:
-    """Refuse a part type the plugin cannot send, naming it and the types it can."""
+def part_type(type_: str, known: tuple[str, ...], place: str, what: str = "content part") -> None:
+    """Refuse a part (or input item) type the plugin cannot send, naming it and the types it
+    can."""
     if type_ not in known:
         shown = type_ if len(type_) <= 40 else type_[:40] + "…"
-        raise refuse(place, f"unsupported content part type {shown!r}; LaaS takes {_listed(known)}")
+        raise refuse(place, f"unsupported {what} type {shown!r}; LaaS takes {_listed(known)}")
 
 
 def _listed(names: tuple[str, ...]) -> str:
@@ -181,6 +210,14 @@ def image_url(value: Mapping[str, Any], place: str) -> str:
             f"{place}.image_url", f"must be an object with a `url` string, not {kind(image)}"
         )
     return image
+
+
+def arguments(value: Any, place: str) -> Any:
+    """A tool call's ``arguments``: JSON text as OpenAI sends it (text that is not JSON is
+    kept as written), an object (its arguments, unambiguous), or absent (none)."""
+    if value is None or isinstance(value, str | Mapping):
+        return value
+    raise refuse(place, f"must be a string of JSON or an object, not {kind(value)}")
 
 
 def function(value: Any, place: str) -> Mapping[str, Any]:

@@ -63,8 +63,10 @@ def _message(
     return [{"role": ROLES[role], "content": parts} for parts in content]
 
 
-def _text_of(content: Any, place: str) -> str:
-    """The text of a tool turn's content (a string, or text parts); null counts as empty."""
+def _text_of(message: Mapping[str, Any], role: str, place: str) -> str:
+    """The text of a tool turn's content (a string, or text parts); null, where the rule
+    allows it (``checks.content_of``), is empty."""
+    content = checks.content_of(message, role, place)
     if content is None:
         return ""
     (parts,) = _content(content, place, "assistant", DEFAULT)
@@ -77,8 +79,10 @@ def _tool_calls(message: Mapping[str, Any], place: str, names: dict[str, str]) -
     where = f"{place}.tool_calls"
     if not calls:  # the legacy single `function_call`
         where = f"{place}.function_call"
-        calls = [{"function": checks.function(message.get("function_call"), where)}]
-    text = calls_as_text(calls, _text_of(message.get("content"), f"{place}.content"), where)
+        function = checks.function(message.get("function_call"), where)
+        checks.arguments(function.get("arguments"), f"{where}.arguments")
+        calls = [{"function": function}]
+    text = calls_as_text(calls, _text_of(message, "assistant", f"{place}.content"), where)
     for call in calls:
         if isinstance(call.get("id"), str):
             names[call["id"]] = call["function"]["name"]
@@ -90,7 +94,8 @@ def _tool_result(message: Mapping[str, Any], place: str, names: dict[str, str]) 
     if message.get("role") == "tool":
         checks.tool_call_id(message, place)
     name = message.get("name") if isinstance(message.get("name"), str) else names.get(call_id)
-    text = result_as_text(name, call_id, _text_of(message.get("content"), f"{place}.content"))
+    role = checks.role(message, place)
+    text = result_as_text(name, call_id, _text_of(message, role, f"{place}.content"))
     return {"role": "user", "content": [{"type": "text", "text": text}]}
 
 
@@ -116,6 +121,8 @@ def _content(content: Any, place: str, role: str, media: Options) -> list[list[A
                 messages.append([])  # the next user message takes the next images
                 images = 1
         messages[-1].append(laas_part)
+    if len(messages) > 1:
+        media.note(f"{place}: images spread over {len(messages)} user messages (spread_images)")
     return messages
 
 

@@ -11,18 +11,8 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
+from ..tool_answers import WEATHER
+
 QUESTION = {"role": "user", "content": "What is the weather in Seoul?"}
 RESULT = "Sunny, 21 C"
 GOOD = '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Seoul"}}]}'

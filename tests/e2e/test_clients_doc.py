@@ -1,7 +1,7 @@
 """docs/clients.md's recipes, run as written against the shipped config.yaml on the
 emulator (only the address and key are swapped for the test proxy's): the OpenAI SDK,
 the Anthropic SDK, the OpenAI Agents SDK, LangChain and curl. The coding agents' recipes
-(Claude Code, Codex CLI, aider) are run by test_coding_agents.py; the requests Claude Code
+(Claude Code, Codex CLI, aider, pi, Qwen Code, Gemini CLI) are run by test_coding_agents.py; the requests Claude Code
 makes are also replayed here, without the CLI."""
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pytest
 
 from laas_provider.emulator import preset_hash
 
+from ..tool_answers import WEATHER
 from .conftest import PRICES, laas_model
 from .harness import Emulator, Proxy, provider_map
 
@@ -22,17 +23,6 @@ pytestmark = pytest.mark.e2e
 
 RATE = 100  # tokens per second: the echo answer (~70 tokens) takes ~0.7 s to stream
 USER = [{"role": "user", "content": "Stream me a sentence, please."}]
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 
 
 @pytest.fixture(scope="module")

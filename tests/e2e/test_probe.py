@@ -1,7 +1,8 @@
 """`laas-check --probe` run as users run it, against the real emulator process.
 
 The emulator answers as docs/assumptions.md assumes, so every row agrees; each deviation
-switch (emulator/behaviour.py) must turn its own row to `disagree` and the exit status to 3.
+switch (emulator/behaviour.py) must turn its own row to `disagree` and the exit status to 3,
+in the default run or in `--probe media` (the opt-in image and PDF rows).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from laas_provider.emulator import behaviour
-from laas_provider.probe import catalogue, model
+from laas_provider.probe import catalogue, media_catalogue, model
 from laas_provider.probe import run as runner
 from laas_provider.settings import resolve
 
@@ -25,6 +26,7 @@ from .harness import BIN, Emulator
 
 PROBE_CALLS = len(catalogue.build_probes())
 CHAT_CALLS = PROBE_CALLS - 1  # all but GET /api/preset/{hash}
+MEDIA_ROWS = {c.id for p in media_catalogue.build_media_probes() for c in p.checks}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +77,7 @@ def test_probe_against_the_emulator_agrees_on_every_row(tmp_path, emu):
     assert f"{PROBE_CALLS} calls made" in done.stdout and "0 disagree, 0 unknown" in done.stdout
     data, markdown = report_of(out)
     assert {row["verdict"] for row in data["rows"]} == {"agree"}
+    assert not {row["id"] for row in data["rows"]} & MEDIA_ROWS  # opt-in only
     assert data["calls_made"] == PROBE_CALLS <= model.MAX_CALLS
     assert data["tokens_used"] <= data["completion_token_bound"]
     assert markdown.count("**agree**") == len(data["rows"])
@@ -122,8 +125,21 @@ DEVIATION_ROWS = {
 }  # fmt: skip
 
 
+# The same for the switches of `--probe media`'s rows (the split PDF is not sent when the
+# whole one is taken, so `accept_long_pdfs` leaves that row `unknown`).
+MEDIA_DEVIATION_ROWS = {
+    "accept_four_images": {"images_four"},
+    "count_images_per_request": {"images_spread"},
+    "refuse_consecutive_users": {"users_consecutive", "images_spread"},
+    "accept_long_pdfs": {"pdf_21_pages"},
+    "count_pages_per_request": {"pdf_split_parts"},
+    "refuse_over_1568_px": {"image_5000px"},
+}
+
+
 def test_every_deviation_switch_is_covered():
-    assert set(DEVIATION_ROWS) == set(behaviour.DEVIATIONS)
+    assert not set(DEVIATION_ROWS) & set(MEDIA_DEVIATION_ROWS)
+    assert set(DEVIATION_ROWS) | set(MEDIA_DEVIATION_ROWS) == set(behaviour.DEVIATIONS)
 
 
 @pytest.mark.parametrize("deviation", sorted(DEVIATION_ROWS))
@@ -135,6 +151,35 @@ def test_each_deviation_turns_its_row_to_disagree(tmp_path, emu, deviation, caps
     disagree = {row["id"] for row in data["rows"] if row["verdict"] == "disagree"}
     assert disagree == DEVIATION_ROWS[deviation], capsys.readouterr().out
     assert code == 3
+
+
+@pytest.mark.parametrize("deviation", sorted(MEDIA_DEVIATION_ROWS))
+def test_each_media_deviation_turns_its_row_to_disagree(tmp_path, emu, deviation, capsys):
+    deviate(emu, deviation)
+    code = runner.main(resolve(None, None, {}, env=emu.laas_env()), tmp_path, assume_yes=True,
+                       media=True)  # fmt: skip
+    data, _ = report_of(tmp_path)
+    disagree = {row["id"] for row in data["rows"] if row["verdict"] == "disagree"}
+    assert disagree == MEDIA_DEVIATION_ROWS[deviation], capsys.readouterr().out
+    assert code == 3
+
+
+def test_probe_media_agrees_with_the_emulator_and_advises_the_keys(tmp_path, emu):
+    done = run_probe(tmp_path, emu.laas_env(), "media", "--yes", "--out-dir", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    plan = runner.budget(media_catalogue.build_media_probes())
+    assert "plan: 6 calls" in done.stdout and f"about {plan.input_tokens:,} input" in done.stdout
+    assert "pdf_21_pages         ~ 63,016 input tokens" in done.stdout
+    data, markdown = report_of(tmp_path)
+    assert {r["id"] for r in data["rows"]} == MEDIA_ROWS and data["probes"] == "media"
+    assert {r["verdict"] for r in data["rows"]} == {"agree"} and data["calls_made"] == 6
+    assert len(emu.received()) == 6  # the split PDF too: the whole one was refused
+    for key in ("`spread_images: true` is safe", "`split_pdfs: true` is safe",
+                "`image_max_side` may be raised"):  # fmt: skip
+        assert key in done.stdout and key in markdown and any(key in a for a in data["advice"])
+    for text in (done.stdout, done.stderr, json.dumps(data), markdown):
+        for secret in secrets(emu):
+            assert secret not in text
 
 
 def test_emulator_deviate_flag_at_start(tmp_path, log_dir):

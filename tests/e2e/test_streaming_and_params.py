@@ -157,7 +157,7 @@ TOOLS = [
         ({"tools": TOOLS, "tool_choice": "auto"}, "tool"),
         ({"n": 2}, "n"),
         ({"logprobs": True}, "logprobs"),
-        ({"seed": 7}, "seed"),
+        ({"web_search_options": {}}, "web_search_options"),
         ({"logit_bias": {"50256": -100}}, "logit_bias"),
         (
             {

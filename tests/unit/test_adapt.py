@@ -102,7 +102,7 @@ class Slow(adapt.Worker):
         super().__init__()
         Slow.started.append(self)
 
-    def call(self, job, payload):
+    def call(self, job, text, start):
         time.sleep(self.seconds)
         return {"ok": True, "change": "slow", "parts": []}, b""
 

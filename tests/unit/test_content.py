@@ -305,3 +305,45 @@ def test_mixed_text_three_images_and_a_pdf():
         "image_url",
         "document",
     ]
+
+
+# --- spread_images -----------------------------------------------------------------------------
+
+
+def test_spread_images_sends_past_the_third_image_in_following_user_messages():
+    urls = [f"https://x.example/{i}.png" for i in range(7)]
+    media = work.options(spread_images=True)
+    parts = [img(urls[0]), {"type": "text", "text": "and"}, *map(img, urls[1:])]
+    out = to_laas_messages(user(*parts), media)
+    assert [m["role"] for m in out] == ["user", "user", "user"]
+    assert [[p.get("image_url", {}).get("url", p.get("text")) for p in m["content"]] for m in out] == [
+        ["look", urls[0], "and", urls[1], urls[2]], urls[3:6], urls[6:]
+    ]  # fmt: skip
+    assert media.notes == [
+        "messages[0].content: images spread over 3 user messages (spread_images)"
+    ]
+
+
+def test_without_spread_images_three_images_stay_one_message_and_four_are_refused():
+    media = work.options()
+    assert len(to_laas_messages(user(*[img("https://x.example/a.png")] * 3), media)) == 1
+    assert media.notes == []
+    with pytest.raises(InputError, match="at most 3 images per message"):
+        to_laas_messages(user(*[img("https://x.example/a.png")] * 4), media)
+
+
+def test_an_inlined_text_file_is_noted_for_the_log():
+    media = work.options()
+    url = "data:text/markdown;base64," + base64.b64encode(b"# hi").decode()
+    to_laas_messages(user({"type": "file", "file": {"file_data": url, "filename": "a.md"}}), media)
+    assert media.notes == ["messages[0].content[1] text/markdown a.md 4 bytes -> a text part"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [("max_side", 8001, "image_max_side"), ("max_side", "big", "image_max_side"),
+     ("formats", ["bmp"], "image_formats"), ("formats", 5, "image_formats")],
+)  # fmt: skip
+def test_invalid_media_settings_name_the_key(key, value, words):
+    with pytest.raises(ValueError, match=words):
+        work.options(**{key: value})

@@ -149,3 +149,47 @@ def test_claude_code_request_passes_with_thinking_dropped_for_laas_models_only(p
     with pytest.raises(ProxyException, match=r"messages\[0\].role"):
         run_hook({"model": "chat", "messages": [{"role": "tool", "content": "x"}]},
                  call_type="anthropic_messages")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call_type", "asked", "ignored"),
+    [
+        # pi 0.73.1 with "reasoning": true; LiteLLM refused it for a custom provider.
+        ("acompletion", {"reasoning_effort": "medium", "seed": 7}, ["reasoning_effort", "seed"]),
+        ("acompletion", {"verbosity": "low", "thinking": {"type": "enabled"}},
+         ["verbosity", "thinking"]),
+        ("acompletion", {"chat_template_kwargs": {"enable_thinking": False}},
+         ["chat_template_kwargs"]),
+        ("aresponses", {"reasoning": {"effort": "medium", "summary": "auto"}}, ["reasoning"]),
+        ("anthropic_messages", {"thinking": {"type": "adaptive"}}, ["thinking"]),
+    ],
+)  # fmt: skip
+def test_what_the_table_ignores_is_taken_out_with_one_info_line(
+    proxy_state, caplog, call_type, asked, ignored
+):
+    caplog.set_level("INFO", logger="laas_provider")
+    messages = [{"role": "user", "content": "hi"}]
+    data = run_hook({"model": "chat", "messages": messages, "temperature": 0.5, **asked},
+                    call_type=call_type)  # fmt: skip
+    assert data == {"model": "chat", "messages": messages, "temperature": 0.5}
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "laas_provider"]
+    assert line.startswith(f"LaaS model chat: {', '.join(ignored)} not sent to LaaS")
+    # Another provider's model keeps LiteLLM's own behaviour.
+    assert run_hook({"model": "other", "messages": messages, **asked}, call_type) is None
+
+
+def test_what_the_table_refuses_is_left_to_the_handler(proxy_state):
+    # The handler knows the deployment's drop_params; the guard does not.
+    messages = [{"role": "user", "content": "hi"}]
+    for asked in ({"logprobs": True}, {"chat_template_kwargs": {"documents": []}}):
+        assert run_hook({"model": "chat", "messages": messages, **asked}) is None
+
+
+def test_the_responses_apis_text_verbosity_is_taken_out_and_its_format_kept(proxy_state):
+    # LiteLLM 1.110 maps text.verbosity to `verbosity` and refuses it for a custom provider.
+    fmt = {"type": "json_object"}
+    data = run_hook({"model": "chat", "input": "hi", "text": {"verbosity": "low", "format": fmt}},
+                    call_type="aresponses")  # fmt: skip
+    assert data == {"model": "chat", "input": "hi", "text": {"format": fmt}}
+    data = run_hook({"model": "chat", "input": "hi", "text": {"verbosity": "low"}}, "aresponses")
+    assert data == {"model": "chat", "input": "hi"}

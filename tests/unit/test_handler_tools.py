@@ -9,23 +9,13 @@ import httpx
 import litellm
 import pytest
 
+from tests.tool_answers import WEATHER
+
 from .test_handler_http import CHAT, call
 
 pytestmark = pytest.mark.usefixtures("laas_registered")
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
+TOOLS = [WEATHER]
 GOOD = '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Seoul"}}]}'
 BAD = '{"tool_calls": [{"name": "get_weather", "arguments": {"town": "Seoul"}}]}'
 

@@ -3,6 +3,7 @@ limits, the bombs, and the promise that the same input gives the same bytes."""
 
 from __future__ import annotations
 
+import binascii
 import io
 import struct
 import time
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 
 from laas_provider import limits
-from laas_provider.media import images, worker
+from laas_provider.media import frames, images, worker
 from tests.media import photo, screenshot
 
 
@@ -176,10 +177,17 @@ def test_the_worker_answers_a_job_with_the_parts_and_what_changed():
     import base64
 
     payload = base64.b64encode(encoded(photo((2000, 1000)), "WEBP"))
-    reply, data = worker.handle({"kind": "image", "max_side": 1000}, payload)
+    source = io.BytesIO()
+    frames.write(source, {"kind": "image", "max_side": 1000}, payload)
+    source.seek(0)
+    job, file = frames.read_decoded(source)
+    reply, data = worker.handle(job, file)
     assert reply["change"].startswith("WebP 2000x1000") and "-> JPEG 1000x500" in reply["change"]
     (part,) = reply["parts"]
     assert part["mime"] == "image/jpeg" and part["size"] == len(data)
     assert opened(base64.b64decode(data)).size == (1000, 500)
-    with pytest.raises(worker.Unadaptable, match="invalid base64"):
-        worker.handle({"kind": "image", "max_side": 1000}, b"UklG!!!!")
+    source = io.BytesIO()
+    frames.write(source, {"kind": "image"}, b"UklG!!!!")
+    source.seek(0)
+    with pytest.raises(binascii.Error):
+        frames.read_decoded(source)

@@ -8,18 +8,8 @@ import pytest
 
 from laas_provider.transform import AnswerError, plan
 from laas_provider.transform.live import EventReader, Holdback, Relay, read_event, stream_body
+from tests.tool_answers import WEATHER
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 AUTO = plan({"tools": [WEATHER]}, True)
 REQUIRED = plan({"tools": [WEATHER], "tool_choice": "required"}, True)
 SCHEMA = plan(

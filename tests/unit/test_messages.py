@@ -104,7 +104,7 @@ def test_mid_conversation_system_message_becomes_a_marked_user_turn_in_its_place
 
 
 def test_leading_system_messages_stay_system_and_the_tool_instruction_follows_them():
-    from laas_provider.transform.tools import plan
+    from laas_provider.transform.tools import instruction, plan
 
     tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
     body = build_body(
@@ -120,4 +120,4 @@ def test_leading_system_messages_stay_system_and_the_tool_instruction_follows_th
     )
     roles = [m["role"] for m in body["messages"]]
     assert roles == ["system", "system", "system", "user", "user"]
-    assert body["messages"][2]["content"][0]["text"] == agent.instruction()
+    assert body["messages"][2]["content"][0]["text"] == instruction(agent)

@@ -259,3 +259,36 @@ def test_install_reaches_the_root_and_uvicorn_handlers(monkeypatch):
     monkeypatch.setattr(logging.getLogger("uvicorn.error"), "handlers", [handler])
     redact.install()
     assert redact._filter in handler.filters
+
+
+def test_dotenv_secrets_are_handed_to_the_masker_when_settings_read_it(
+    tmp_path, monkeypatch, fresh_memory
+):
+    from laas_provider import settings
+
+    (tmp_path / ".env").write_text("LAAS_PROJECT_CODE=DOTENV_PROJECT_77\nOTHER=plain_value\n")
+    monkeypatch.chdir(tmp_path)
+    settings._dotenv.cache_clear()
+    try:
+        settings.read_dotenv()
+    finally:
+        settings._dotenv.cache_clear()
+    assert redact.redact("DOTENV_PROJECT_77 plain_value") == "*** plain_value"
+
+
+def test_a_handler_built_later_has_its_providers_deployments_masked(monkeypatch, fresh_memory):
+    import sys
+    import types
+
+    import litellm
+
+    other = LaaSProvider()  # built after the module-level instance: registered as it is built
+    monkeypatch.setattr(
+        litellm, "custom_provider_map", [{"provider": "own", "custom_handler": other}]
+    )
+    module = types.ModuleType("litellm.proxy.proxy_server")
+    module.llm_router = _Router(
+        [{"model_name": "x", "litellm_params": {"model": "own/x", "project_code": "OWN_PROJECT_5"}}]
+    )
+    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", module)
+    assert redact.redact("OWN_PROJECT_5") == "***"

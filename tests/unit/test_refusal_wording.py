@@ -16,7 +16,6 @@ TOOL = {"type": "function", "function": {"name": "f"}}
 # or lets pass (tool call arguments are read as JSON or text), and `extra_headers`, which
 # LiteLLM consumes before the handler.
 GUARD_ONLY = {
-    "tool_call arguments an object",
     "name a number",
     "stream a string",
     "user a number",
@@ -46,6 +45,27 @@ MORE = [
     ("image_url missing", {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}),
     ("file a string", {"messages": [{"role": "user", "content": [{"type": "file", "file": "x"}]}]}),
     ("refusal part", {"messages": [{"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]}]}),
+    # Decided once (issue 29): `n`, a tool call's `arguments`, content that may be null.
+    ("n zero", {"messages": [USER], "n": 0}),
+    ("n negative", {"messages": [USER], "n": -2}),
+    ("n a float", {"messages": [USER], "n": 1.5}),
+    ("n a boolean", {"messages": [USER], "n": True}),
+    ("tool call arguments a list", {"messages": [USER, {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "f", "arguments": [1]}}]}]}),
+    ("tool call arguments a boolean", {"messages": [USER, {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "f", "arguments": True}}]}]}),
+    ("function_call arguments a number", {"messages": [USER, {"role": "assistant", "function_call": {"name": "f", "arguments": 5}}]}),
+    ("assistant content null with an empty tool_calls", {"messages": [USER, {"role": "assistant", "content": None, "tool_calls": []}, USER]}),
+]  # fmt: skip
+# Requests both accept, decided by the same rules (issue 29): arguments as a JSON string or an
+# object (or absent), a tool's or function's result with no content (an empty result).
+RESULT = {"role": "tool", "tool_call_id": "call_1"}
+ACCEPTED = [
+    ("tool call arguments an object", {"messages": [USER, {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "f", "arguments": {"a": 1}}}]}, {**RESULT, "content": "42"}]}),
+    ("tool call arguments absent", {"messages": [USER, {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "f"}}]}, {**RESULT, "content": "42"}]}),
+    ("tool call arguments not JSON", {"messages": [USER, {"role": "assistant", "tool_calls": [{**CALL, "function": {"name": "f", "arguments": "city=Seoul"}}]}, {**RESULT, "content": "42"}]}),
+    ("tool content null", {"messages": [USER, {"role": "assistant", "tool_calls": [CALL]}, {**RESULT, "content": None}]}),
+    ("tool content absent", {"messages": [USER, {"role": "assistant", "tool_calls": [CALL]}, RESULT]}),
+    ("function content null", {"messages": [USER, {"role": "function", "name": "f", "content": None}]}),
+    ("n one", {"messages": [USER], "n": 1}),
 ]  # fmt: skip
 CASES = [(name, body) for name, body, _ in CORPUS if name not in GUARD_ONLY] + MORE
 
@@ -69,6 +89,25 @@ def transform_refusal(body: dict) -> InputError:
 def test_guard_and_transform_refuse_alike(name, body):
     guard, translation = guard_refusal(body), transform_refusal(body)
     assert (translation.place, translation.problem) == (guard.place, guard.problem)
+
+
+@pytest.mark.parametrize(("name", "body"), ACCEPTED, ids=[name for name, _ in ACCEPTED])
+def test_guard_and_transform_accept_alike(name, body):
+    check_chat_request(body)
+    params = transform.flatten({k: v for k, v in body.items() if k != "messages"})
+    transform.build_body("h", body["messages"], params, agent=transform.plan(params, True))
+
+
+def test_more_than_one_choice_is_the_transforms_to_refuse_or_drop():
+    # The guard cannot know the deployment's drop_params: n=2 passes it; the transform
+    # refuses it with the words the guard uses for n=0, or drops it under drop_params.
+    body = {"messages": [USER], "n": 2}
+    check_chat_request(body)
+    assert (transform_refusal(body).place, transform_refusal(body).problem) == (
+        guard_refusal({**body, "n": 0}).place,
+        guard_refusal({**body, "n": 0}).problem,
+    )
+    assert "n" not in transform.build_body("h", [USER], {"n": 2}, drop_params=True)
 
 
 @pytest.mark.parametrize(("name", "body"), [(n, b) for n, b, _ in CORPUS if n in GUARD_ONLY])

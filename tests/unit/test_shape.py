@@ -172,9 +172,27 @@ def test_other_front_doors_refuse_malformed_bodies_naming_the_field(path, body, 
             {"role": "user", "content": [{"type": "input_text", "text": "hi"}]},
             {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
             {"type": "function_call_output", "call_id": "c", "output": "42"}]}),
+        ("/v1/responses", {"input": [
+            {"type": "message", "role": "user", "content": "hi"},
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": "t"}]},
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "x"}]}]}),
         ("/v1/completions", {"prompt": "hi"}),
         ("/v1/completions", {"prompt": ["a", "b"]}),
     ],
 )  # fmt: skip
 def test_other_front_doors_pass_well_formed_bodies(path, body):
     DOOR_CHECKS[path](body)
+
+
+def test_an_unknown_responses_item_is_refused_as_an_unknown_part_is():
+    def refusal(body: dict) -> InputError:
+        with pytest.raises(InputError) as refused:
+            shape.check_responses_request(body)
+        return refused.value
+
+    part = refusal({"input": [{"role": "user", "content": [{"type": "hologram"}]}]})
+    item = refusal({"input": [{"type": "hologram", "content": "hi"}]})
+    assert part.problem.startswith("unsupported content part type 'hologram'; LaaS takes")
+    assert item.place == "input[0].type"
+    assert item.problem.startswith("unsupported input item type 'hologram'; LaaS takes")
+    assert '"message", "function_call", "function_call_output"' in item.problem

@@ -7,8 +7,14 @@ import json
 
 import pytest
 
-from laas_provider.transform.tools import plan, read_answer, tool_history
-from laas_provider.transform.tools.scan import Decoder, python_literal, spans
+from laas_provider.transform.tools import instruction, plan, read_answer, tool_history
+from laas_provider.transform.tools.scan import (
+    TAIL_CHARS,
+    Decoder,
+    python_literal,
+    spans,
+    tail_spans,
+)
 from tests.tool_answers import CORPUS, HISTORY, TOOLS, Case, judge, request_params
 
 
@@ -39,6 +45,8 @@ def test_prose_around_calls_is_the_content():
     assert reading.content == "Let me check."
     reading = read(Case("x", '<tool_call>{"name": "get_time", "arguments": {}}</tool_call>'))
     assert reading.content is None
+    reading = read(Case("x", "Checking.\n```tool_code\nprint(default_api.get_time())\n```\nDone."))
+    assert reading.content == "Checking.\n\nDone." and len(reading.tool_calls) == 1
 
 
 def test_ids_are_unique_within_an_answer_and_new_to_the_conversation():
@@ -117,6 +125,16 @@ HOSTILE = {
     "code-280kB": ('def f(x):\n    return {"k": x, \'q\': [1, 2], "s": "{"}\n' * 5_000),
     "many-small-spans": "[1] {a} " * 20_000,
     "unterminated-strings": '{"a": "' * 20_000,
+    "tail-escaped-quotes": "[x] " * 10_000 + '{"a": "' + '\\"' * 100_000 + '"}',
+    "tail-100k-closers": "[x] " * 10_000 + "}" * 100_000,
+    "tail-100k-spans": "[x] " * 10_000 + "[1] " * 100_000,
+    "pythonic-list-nested-10k": "[get_weather(city=" + "[" * 10_000 + "]" * 10_000 + ")]",
+    "pythonic-list-unary-30k": "[get_weather(city=" + "-" * 30_000 + "1)]",
+    "pythonic-list-unary-20k": "[get_weather(city=" + "-" * 20_000 + "1)]",
+    "pythonic-list-sums-15k": "[get_weather(city=" + "1+" * 15_000 + "1)]",
+    "pythonic-list-code-run": '[get_weather(city=__import__("os").system("exit 3"))]',
+    "tool-code-5000-fences": "```tool_code\nprint(default_api.get_time())\n```\n" * 5_000,
+    "tool-code-lambda-bomb": "```tool_code\nget_time(tz=(lambda: 1)" + "()" * 10_000 + ")\n```",
 }
 
 
@@ -142,12 +160,64 @@ def test_an_unclosed_span_is_reported_last_as_cut_off():
     assert [(s.start, s.closed) for s in found] == [(2, True), (11, False)]
 
 
+CODE = HOSTILE["code-280kB"]  # 280 kB, 55,000 brackets and quotes: past the scan's bound
+SEOUL_CALL = json.dumps({"tool_calls": [{"name": "get_weather", "arguments": {"city": "Seoul"}}]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Here is the module:\n```python\n" + CODE + "```\nNow I save it.\n" + SEOUL_CALL,
+        "Here:\n" + CODE + "\n```json\n" + SEOUL_CALL + "\n```\n",
+        # The scan's bound falls inside an unclosed brace of the code.
+        "Code: { " + CODE + "\n" + SEOUL_CALL,
+        "Code: " + CODE + '\n{"name": "get_weather", "arguments": {"city": "Seoul"}}\n'
+        '{"name": "get_time", "arguments": {}}',
+    ],
+    ids=["after-a-fence", "fenced", "inside-an-open-brace", "two-calls"],
+)
+def test_a_call_after_long_prose_is_read_from_the_end(text):
+    reading = read_answer(text, None, plan({"tools": TOOLS}, True))
+    assert reading.problems == []
+    assert reading.tool_calls[0]["function"]["name"] == "get_weather"
+    assert reading.content.startswith(("Here", "Code")) and SEOUL_CALL not in reading.content
+
+
+def test_the_end_of_a_long_answer_is_read_within_its_own_bounds():
+    # Only balanced spans that end the text, found backwards: not the inside of a long value.
+    inner = '{"name": "get_weather", "arguments": {"city": "Seoul"}}, ' * 3_000
+    cut = read_answer("Result: " + '{"data": [' + inner, None, plan({"tools": TOOLS}, True))
+    assert cut.tool_calls == []
+    whole = read_answer("{ " + CODE + SEOUL_CALL, None, plan({"tools": TOOLS}, True))
+    assert whole.tool_calls == [] and whole.problems  # one unclosed value from the start
+    # Past the window (a call followed by more than TAIL_CHARS of prose) it is not looked for.
+    far = "x " + CODE + SEOUL_CALL + " and more." * (TAIL_CHARS // 10 + 1)
+    assert read_answer(far, None, plan({"tools": TOOLS}, True)).tool_calls == []
+
+
+def test_the_end_is_scanned_backwards_with_strings_read_right():
+    text = "y" * 10 + '{"a": "q\\"}", "b": ["\\\\", "}{"]} tail'
+    tail = tail_spans(text, 0)
+    assert [(s.start, s.end, s.level, s.closed) for s in tail] == [(10, len(text) - 5, 0, True)]
+    assert json.loads(text[10 : len(text) - 5]) == {"a": 'q"}', "b": ["\\", "}{"]}
+
+
 def test_the_decoder_stops_at_its_budget():
     decoder = Decoder(10)
     fragment = "{'a': 1,}"
     results = [decoder.decode(fragment, 1) for _ in range(10_000)]
     assert results[0] == ({"a": 1}, True)
     assert results[-1] is None
+
+
+def test_python_calls_are_read_as_data_never_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = '[get_time(tz=open("made", "w").write("x")), get_time(tz=exec("1/0"))]'
+    reading = read_answer(text, None, plan({"tools": TOOLS}, True))
+    assert reading.problems == [
+        "the Python call list: get_time(...): argument tz is not a literal value"
+    ]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_python_literals_refuse_anything_but_data():
@@ -168,7 +238,7 @@ def test_the_example_call_is_a_valid_call_of_an_offered_tool():
         {"tools": TOOLS, "tool_choice": {"type": "function", "function": {"name": "search"}}},
     ):
         p = plan(params, True)
-        lines = p.instruction().splitlines()
+        lines = instruction(p).splitlines()
         example = json.loads(
             lines[lines.index(next(x for x in lines if x.startswith("To call tools"))) + 1]
         )
@@ -182,5 +252,5 @@ def test_without_a_simple_valid_example_the_generic_form_is_shown():
     nested = {"type": "function", "function": {"name": "deep", "parameters": {
         "type": "object", "required": ["a"],
         "properties": {"a": {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}}}}}}  # fmt: skip
-    text = plan({"tools": [nested]}, True).instruction()
+    text = instruction(plan({"tools": [nested]}, True))
     assert '{"tool_calls":[{"name":"<tool name>","arguments":{<arguments>}}]}' in text

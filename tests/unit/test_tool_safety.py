@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import pytest
 import referencing.exceptions
 
 from laas_provider.errors import InputError
-from laas_provider.transform.tools import plan, read_answer
+from laas_provider.transform.tools import budget, plan, read_answer
 from laas_provider.transform.tools import schemas as schemas_module
 from laas_provider.transform.tools.limits import (
     MAX_ANSWER_DEPTH,
@@ -227,6 +228,63 @@ def test_a_recursive_schema_that_descends_is_accepted_and_validates():
     bad = tree_value(5)
     bad["root"]["kids"][0]["kids"] = "no"
     assert schema_errors(TREE, bad) == ["root/kids/0/kids: 'no' is not of type 'array'"]
+
+
+def test_a_recursive_answer_82_levels_deep_validates():
+    # A tree 40 nodes deep is 82 JSON levels: the 64-level cap refused it (a repair, a 502).
+    assert schema_errors(TREE, tree_value(40)) == []
+
+
+# The same tree, each node reached through anyOf: jsonschema's most frames per level (~4.1).
+ANY_TREE = {
+    "type": "object",
+    "$defs": {"node": {"anyOf": [{"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}, {"type": "string"}]}},
+    "properties": {"root": {"$ref": "#/$defs/node"}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("schema", [TREE, ANY_TREE], ids=["ref", "anyof-ref"])
+def test_an_answer_at_the_depth_cap_validates_in_bounded_time_even_called_deep(schema, monkeypatch):
+    # The step budget holds as is; the clock's deadline (40 ms) is widened so that a loaded
+    # machine cannot turn this valid answer into "too costly": the time is asserted below.
+    monkeypatch.setattr(budget, "VALIDATION_SECONDS", 1.0)
+    levels = (MAX_ANSWER_DEPTH - 2) // 2  # tree_value(n) is 2n + 2 JSON levels: the cap
+    value = tree_value(levels)
+
+    def called_from(frames: int) -> list[str]:  # the proxy calls from ~30 frames deep
+        return called_from(frames - 1) if frames else schema_errors(schema, value)
+
+    started = time.perf_counter()
+    # jsonschema recurses 3.2-4.1 frames a level; Python's limit is 1,000 frames.
+    assert called_from(100) == []
+    # ~3-8 ms measured here (bench/bench_tool_safety.py); a wide margin for a loaded machine.
+    assert time.perf_counter() - started < 10 * VALIDATION_SECONDS
+    if schema is ANY_TREE:
+        return  # its error reports every level (~12 ms): the shape above is enough here
+    leaf = value["root"]
+    for _ in range(levels):
+        leaf = leaf["kids"][0]
+    leaf["kids"] = "no"
+    (problem,) = schema_errors(schema, value)
+    assert problem.endswith("kids: 'no' is not of type 'array'"), problem
+
+
+def test_the_deepest_answer_costs_bounded_time_whatever_the_schema():
+    # Each level tries 20 branches that all descend before failing: 20^levels steps unbounded.
+    branch = {"required": ["k"], "properties": {"kids": {"items": {"$ref": "#/$defs/node"}}}}
+    schema = {
+        "type": "object",
+        "$defs": {"node": {"anyOf": [{**branch, "title": str(i)} for i in range(20)]}},
+        "properties": {"root": {"$ref": "#/$defs/node"}},
+    }
+    plan({"tools": [tool(schema)]}, emulation=True)
+    started = time.perf_counter()
+    problems = schema_errors(schema, tree_value((MAX_ANSWER_DEPTH - 2) // 2))
+    assert time.perf_counter() - started < 10 * VALIDATION_SECONDS
+    # Stopped by the step budget or, deep first, by Python's recursion limit: either is a
+    # problem for the repair call, in bounded time.
+    assert len(problems) == 1, problems
+    assert "too costly" in problems[0] or "nested too deeply" in problems[0], problems
 
 
 @pytest.mark.parametrize("levels", [MAX_ANSWER_DEPTH, 1_000, 100_000])

@@ -9,20 +9,9 @@ import pytest
 
 from laas_provider.errors import InputError
 from laas_provider.transform import build_body, to_laas_messages
-from laas_provider.transform.tools import Plan, find_json, plan, read_answer
+from laas_provider.transform.tools import Plan, find_json, instruction, plan, read_answer
+from tests.tool_answers import WEATHER
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}},
-            "required": ["city"],
-        },
-    },
-}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
 TOOLS = [WEATHER, TIME]
 
@@ -39,7 +28,7 @@ def text_of(message: dict) -> str:
 
 
 def test_auto_instruction_lists_each_tool_and_allows_a_plain_answer():
-    text = make().instruction()
+    text = instruction(make())
     assert text.startswith("You can call tools.")
     lines = text.splitlines()
     listed = [json.loads(line) for line in lines if line.startswith('{"name":')]
@@ -51,23 +40,23 @@ def test_auto_instruction_lists_each_tool_and_allows_a_plain_answer():
 
 
 def test_required_instruction_demands_a_call():
-    text = make(tool_choice="required").instruction()
+    text = instruction(make(tool_choice="required"))
     assert "You must call at least one tool" in text
     assert "plain text" not in text
 
 
 def test_named_instruction_demands_that_tool():
-    text = make(tool_choice={"type": "function", "function": {"name": "get_time"}}).instruction()
+    text = instruction(make(tool_choice={"type": "function", "function": {"name": "get_time"}}))
     assert 'You must call the tool "get_time"' in text
 
 
 def test_none_gives_no_instruction():
-    assert make(tool_choice="none").instruction() is None
+    assert instruction(make(tool_choice="none")) is None
 
 
 def test_parallel_false_allows_one_call():
-    assert "at most one tool" in make(parallel_tool_calls=False).instruction()
-    assert "several tools at once" in make().instruction()
+    assert "at most one tool" in instruction(make(parallel_tool_calls=False))
+    assert "several tools at once" in instruction(make())
 
 
 def test_instruction_goes_after_the_clients_system_messages():
@@ -118,7 +107,7 @@ def test_bad_tool_requests_are_refused_naming_the_field(params, emulation, place
 def test_structured_output_needs_no_switch_and_states_the_schema():
     schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
     p = plan({"response_format": {"type": "json_schema", "json_schema": {"name": "Count", "schema": schema}}}, False)  # fmt: skip
-    text = p.instruction()
+    text = instruction(p)
     assert "JSON schema (Count):" in text
     assert json.loads(text.splitlines()[-1]) == schema
     assert "Tools you can call" not in text
@@ -344,7 +333,7 @@ def test_find_json_takes_the_first_balanced_object_that_parses():
 def test_tools_and_a_schema_together_take_either_a_call_or_valid_json():
     fmt = {"type": "json_schema", "json_schema": {"name": "Person", "schema": PERSON}}
     both = plan({"tools": TOOLS, "response_format": fmt}, emulation=True)
-    text = both.instruction()
+    text = instruction(both)
     assert "You can call tools" in text and "JSON schema (Person)" in text
     assert "plain text" not in text
     called = read_answer('{"tool_calls": [{"name": "get_time", "arguments": {}}]}', None, both)
@@ -374,7 +363,7 @@ def test_tool_schema_is_shown_without_noise_but_validated_in_full():
     }  # fmt: skip
     tool = {"type": "function", "function": {"name": "write", "parameters": noisy}}
     p = plan({"tools": [tool]}, emulation=True)
-    (line,) = [x for x in p.instruction().splitlines() if x.startswith('{"name":')]
+    (line,) = [x for x in instruction(p).splitlines() if x.startswith('{"name":')]
     assert json.loads(line)["parameters"] == {
         "type": "object",
         "properties": {

@@ -144,9 +144,7 @@ def image_part(url: Any, place: str, media: Options = DEFAULT) -> dict[str, Any]
     if data.mime == PDF:
         return document_part(data, place, media)
     if text.is_text_type(data.mime):  # an Anthropic text/plain `document`, through LiteLLM
-        return text.text_part(
-            data.url, data.start, decoded_size(data, place), data.mime, None, place
-        )
+        return _inlined(data, data.mime, None, place, media)
     return image_data(data, place, media)
 
 
@@ -254,8 +252,17 @@ def file_part(file: Any, place: str, media: Options = DEFAULT) -> dict[str, Any]
     if mime.startswith("image/"):
         return image_data(data, place, media)
     if text.is_text_type(mime):
-        return text.text_part(data.url, data.start, decoded_size(data, place), mime, name, place)
+        return _inlined(data, mime, name, place, media)
     raise refuse(place, not_supported(mime))
+
+
+def _inlined(
+    data: DataUrl, mime: str, name: str | None, place: str, media: Options
+) -> dict[str, Any]:
+    size = decoded_size(data, place)
+    part = text.text_part(data.url, data.start, size, mime, name, place)
+    media.note(f"{place} {mime} {name or ''} {size:,} bytes -> a text part".replace("  ", " "))
+    return part
 
 
 def _told_by_bytes(data: DataUrl, name: str | None, place: str) -> str:

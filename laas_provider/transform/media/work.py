@@ -25,6 +25,13 @@ class Options:
     formats: frozenset[str] = frozenset(limits.IMAGE_TYPES)  # taken by LaaS as they are
     spread_images: bool = False
     split_pdfs: bool = False
+    # What the transform changed in place (a text file inlined, images spread), for the
+    # caller's log; one list per request (None: not collected).
+    notes: list[str] | None = field(default=None, compare=False)
+
+    def note(self, change: str) -> None:
+        if self.notes is not None:
+            self.notes.append(change)
 
 
 DEFAULT = Options()
@@ -52,7 +59,7 @@ def options(
         if mime is None:
             raise ValueError("image_formats: a list of jpeg, png, webp, gif")
         taken.add(mime)
-    return Options(side, frozenset(taken), spread_images, split_pdfs)
+    return Options(side, frozenset(taken), spread_images, split_pdfs, notes=[])
 
 
 @dataclass(eq=False)
@@ -87,6 +94,7 @@ class Done:
     parts: tuple[dict[str, Any], ...]
     change: str  # "WebP 1920x1080 632 KB -> JPEG 1568x882 325 KB"
     size: int = field(default=0)  # characters the parts hold (the cache's bound)
+    cpu_ms: float = 0.0  # the worker's CPU time for it
 
 
 def pending_in(messages: list[dict[str, Any]]) -> list[Pending]:

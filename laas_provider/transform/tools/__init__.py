@@ -12,7 +12,8 @@ patterns in RE2, and costs bounded time.
 
 from .history import History, calls_as_text, result_as_text, tool_history
 from .instruction import TOOL_RESULT, instruction, repair_request
-from .plan import OutputSchema, Plan, Tool, plan
+from .plan import plan
+from .policy import OutputSchema, Plan, Tool
 from .reader import Reading, read_answer
 from .survey import find_json
 from .validate import check_calls, schema_errors, validator

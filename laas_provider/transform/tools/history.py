@@ -31,7 +31,8 @@ def calls_as_text(tool_calls: Any, content: str, place: str) -> str:
         entry: dict[str, Any] = {"name": function["name"]}
         if isinstance(call.get("id"), str):
             entry = {"id": call["id"], **entry}
-        entry["arguments"] = _arguments_value(function.get("arguments"))
+        raw = checks.arguments(function.get("arguments"), f"{place}[{i}].function.arguments")
+        entry["arguments"] = _arguments_value(raw)
         calls.append(entry)
     answer: dict[str, Any] = {"tool_calls": calls}
     if content:

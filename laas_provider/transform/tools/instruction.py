@@ -9,7 +9,7 @@ from ._json import compact
 from .validate import schema_errors
 
 if TYPE_CHECKING:
-    from .plan import Plan, Tool
+    from .policy import Plan, Tool
 
 # A tool result in the conversation becomes a user message starting with this.
 TOOL_RESULT = "Tool result"

@@ -1,7 +1,8 @@
 """Tool calls written in a markup, found (pure): Hermes/Qwen ``<tool_call>`` tags, Llama's
-``<|python_tag|>``, Mistral's ``[TOOL_CALLS]``, Claude's ``<function_calls>`` XML; and a
-leading ``<think>`` block dropped. JSON fragments found here are read by shapes.py. Every
-search here is a forward ``str.find``: linear in the text.
+``<|python_tag|>``, Mistral's ``[TOOL_CALLS]``, Claude's ``<function_calls>`` XML, Gemini's
+``tool_code`` fences; and a leading ``<think>`` block dropped. JSON fragments found here are
+read by shapes.py, Python code by pythonic.py. Every search here is a forward ``str.find``:
+linear in the text.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ MISTRAL_ARGS = "[ARGS]"
 _INVOKE = re.compile(r'<(?:\w+:)?invoke(?:\s+name="([^"]*)")?\s*>')
 _CALLS_END = re.compile(r"</(?:\w+:)?function_calls>")
 _PARAMETER = re.compile(r'<(?:\w+:)?parameter\s+name="([^"]*)"\s*>')
+TOOL_CODE = "```tool_code"
 _MARKUP_START = re.compile(
     r"<tool_call>|<\|python_tag\|>|\[TOOL_CALLS\]|<(?:\w+:)?function_calls>|<(?:\w+:)?invoke\b"
+    r"|```tool_code\b"
 )
 
 
@@ -32,6 +35,7 @@ class Markup:
     fragments: list[str] = field(default_factory=list)
     calls: list[RawCall] = field(default_factory=list)
     outside: str = ""
+    code: list[str] = field(default_factory=list)  # Python code of tool_code fences
 
 
 def without_think(text: str) -> str:
@@ -62,6 +66,8 @@ def markup(text: str) -> Markup | None:
         )
     if tag == MISTRAL_TAG:
         return _mistral(text, start.start())
+    if tag == TOOL_CODE:
+        return _tool_code(text)
     return _invokes(text, start.start())
 
 
@@ -75,7 +81,7 @@ def _between(text: str, opening: str, closing: str) -> Markup:
             outside.append(text[pos:])
             break
         outside.append(text[pos:at])
-        end = text.find(closing, at)
+        end = text.find(closing, at + len(opening))
         if end < 0:  # the last tag left open (cut off, or the model stopped there)
             found.fragments.append(text[at + len(opening) :])
             break
@@ -83,6 +89,12 @@ def _between(text: str, opening: str, closing: str) -> Markup:
         pos = end + len(closing)
     found.outside = "".join(outside)
     return found
+
+
+def _tool_code(text: str) -> Markup:
+    """Gemini's ```` ```tool_code ```` fences (the last one may be left open)."""
+    fenced = _between(text, TOOL_CODE, "```")
+    return Markup(code=fenced.fragments, outside=fenced.outside)
 
 
 def _mistral(text: str, at: int) -> Markup:

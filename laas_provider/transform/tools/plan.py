@@ -2,20 +2,20 @@
 
 ``plan`` is the one place that decides tool policy: what is refused (a 400 naming the
 field), what is dropped (``drop_params``), the instruction, and which ``response_format``
-LaaS is sent. The body builder, the answer reader and the stream relay only read the Plan.
+LaaS is sent. The body builder, the answer reader and the stream relay only read the Plan
+(its data is ``policy.py``, which the modules below this one import).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import refuse
 from .. import checks
-from .instruction import instruction
 from .limits import MAX_TOOLS, MAX_TOOLS_BYTES
+from .policy import OutputSchema, Plan, Tool
 from .validate import checked_schema
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # OpenAI's rule for function names
@@ -25,51 +25,6 @@ TOOL_KEYS = frozenset({"tools", "tool_choice", "parallel_tool_calls"})
 KEYS = TOOL_KEYS | {"response_format"}
 # response_format types LaaS is sent as asked; json_schema is emulated (never sent).
 FORWARDED_FORMATS = ("text", "json_object")
-
-
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    description: str
-    parameters: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class OutputSchema:
-    name: str
-    schema: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What the answer must be: tool calls under ``choice``, and/or JSON matching ``output``."""
-
-    tools: dict[str, Tool] = field(default_factory=dict)
-    choice: str = "auto"  # auto | required | none | a tool's name (named)
-    parallel: bool = True
-    output: OutputSchema | None = None
-    response_format: Mapping[str, Any] | None = None  # sent to LaaS as is (text, json_object)
-
-    @property
-    def calls_allowed(self) -> bool:
-        return bool(self.tools) and self.choice != "none"
-
-    @property
-    def calls_required(self) -> bool:
-        """A tool call is the only acceptable answer (``required`` or a named tool)."""
-        return self.calls_allowed and self.choice != "auto"
-
-    @property
-    def active(self) -> bool:
-        return self.calls_allowed or self.output is not None
-
-    @property
-    def named(self) -> str | None:
-        return self.choice if self.choice not in ("auto", "required", "none") else None
-
-    def instruction(self) -> str | None:
-        """The system message that states the protocol, or None when nothing is asked."""
-        return instruction(self)
 
 
 def parse_tools(raw: Any) -> dict[str, Tool]:

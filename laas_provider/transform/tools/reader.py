@@ -21,7 +21,7 @@ import orjson
 
 from ._json import compact
 from .history import History
-from .plan import Plan
+from .policy import Plan
 from .scan import Decoder, jsonish
 from .shapes import RawCall, strip_namespace
 from .survey import Survey, survey

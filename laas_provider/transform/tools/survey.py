@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from . import pythonic
 from ._json import compact
 from .markup import markup, without_think
 from .scan import Decoder, Span, spans
@@ -65,6 +66,10 @@ def survey(text: str, tools: Mapping[str, Any]) -> Survey:
         pass
     else:
         return _whole(result, value, whole, tools)
+    if pythonic.is_call_list(whole):  # vLLM's pythonic calls: [get_weather(city="Seoul")]
+        result.calls, result.problem = pythonic.read(whole, decoder, listed=True)
+        if result.calls or result.problem:
+            return result
     found = spans(whole)
     if found and found[0].start == 0 and found[0].end == len(whole) and found[0].closed:
         decoded = decoder.decode(whole, found[0].depth)
@@ -73,12 +78,13 @@ def survey(text: str, tools: Mapping[str, Any]) -> Survey:
             return _whole(result, value, compact(value) if repaired else whole, tools)
     prose: list[str] = []
     pos = 0
+    tail = Decoder(len(body))  # the end of a long answer: not left to what the rest spent
     for span, inside in _top_spans(found):
         if not span.closed:
             if span.start == 0 or not whole[: span.start].strip():
                 result.problem = "the answer was cut off before its JSON ended"
             break
-        value, used = _decode_span(whole, span, inside, decoder)
+        value, used = _decode_span(whole, span, inside, tail if span.tail else decoder)
         if value is None:
             continue
         if result.exact is None:
@@ -151,6 +157,12 @@ def _tidy(prose: str) -> str | None:
 
 def _survey_markup(marked: Any, tools: Mapping[str, Any], decoder: Decoder) -> Survey:
     result = Survey(calls=list(marked.calls), content=_tidy(marked.outside))
+    for code in marked.code:  # Gemini's tool_code fences: all read, or a problem
+        calls, result.problem = pythonic.read(code, decoder, listed=False)
+        if result.problem:
+            result.calls = []
+            break
+        result.calls += calls
     for fragment in marked.fragments:
         fragment = _unfenced(fragment.strip())
         said: Found | None = None

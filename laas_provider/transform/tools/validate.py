@@ -15,7 +15,7 @@ from .limits import MAX_ANSWER_DEPTH, VALIDATION_SECONDS, VALIDATION_STEPS
 from .schemas import checked
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .policy import Plan
 
 MAX_ERRORS_SHOWN = 3
 
