@@ -108,9 +108,11 @@ def test_streamed_multimodal_answer(client):
 
 REFUSALS = [
     ("4 images", [img(PNG)] * 3 + [img("https://x.example/4.png")], "messages[0].content[4]", "message has 4 images; LaaS accepts at most 3 images per message"),
-    ("5 MB image", [img(data_url("image/png", padded(image("PNG"), int(5.3 * MB))))], "messages[0].content[1]",
-     "image is 5.3 MB; LaaS accepts at most 4 MB per image"),
-    ("GIF", [img(data_url("image/gif", image("GIF")))], "messages[0].content[1]", "image is GIF; LaaS accepts JPEG and PNG only"),
+    # Images over 4 MB, GIF, WebP and text files are adapted now: tests/e2e/test_media_adaptation.py.
+    ("21 MB image", [img(data_url("image/png", padded(image("PNG"), 21 * MB)))], "messages[0].content[1]",
+     "image is 21.0 MB; the plugin adapts images of at most 20 MB"),
+    ("ICO", [img(data_url("image/x-icon", image("ICO")))], "messages[0].content[1]",
+     "image is not a JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF image"),
     ("21-page PDF", [file(data_url("application/pdf", pdf(21, True)))], "messages[0].content[1]",
      "PDF has 21 pages; LaaS accepts at most 20 pages"),
     ("33 MB PDF", [file(data_url("application/pdf", pdf(2, True, 33 * MB)))], "messages[0].content[1]",
@@ -118,11 +120,10 @@ REFUSALS = [
     ("file_id", [{"type": "file", "file": {"file_id": "file-abc"}}], "messages[0].content[1]",
      "file_id (OpenAI Files API) is not supported; LaaS needs PDFs inline as base64"),
     ("broken base64", [img("data:image/png;base64,iVBOR!!!")], "messages[0].content[1]", "invalid base64"),
-    ("http PDF", [file("https://example.com/report.pdf")], "messages[0].content[1]", "PDF by URL is not supported"),
-    ("WebP", [img(data_url("image/webp", image("WEBP")))], "messages[0].content[1]", "image is WebP; LaaS accepts JPEG and PNG only"),
+    ("http PDF", [file("https://example.com/report.pdf")], "messages[0].content[1]", "a file by URL is not supported"),
     ("ftp image", [img("ftp://example.com/a.png")], "messages[0].content[1]", "unsupported image URL scheme 'ftp'"),
-    ("text file", [file(data_url("text/plain", b"hello"))], "messages[0].content[1]",
-     "file type 'text/plain' is not supported; LaaS accepts only PDF files, inline as base64"),
+    ("audio file", [file(data_url("audio/mpeg", b"ID3 hello"))], "messages[0].content[1]",
+     "file type 'audio/mpeg' is not supported; LaaS takes PDFs"),
     ("21 pages, /Count 1", [file(data_url("application/pdf", pdf(21, count=1)))], "messages[0].content[1]",
      "PDF has 21 pages; LaaS accepts at most 20 pages"),
 ]  # fmt: skip
