@@ -28,7 +28,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ from laas_provider.limits import MB  # noqa: E402
 from laas_provider.media import images  # noqa: E402
 from laas_provider.transform import to_laas_messages  # noqa: E402
 from laas_provider.transform.media.work import Pending  # noqa: E402
+from tests.loop import gaps_beside  # noqa: E402
 from tests.media import photo, screenshot  # noqa: E402
 
 PHOTO_TARGET_MS = 150
@@ -157,25 +158,9 @@ def resend_ms(url: str, runs: int = 20) -> float:
     return asyncio.run(go())
 
 
-async def _gaps(work: Callable[[], object] | None, seconds: float = 2.0) -> float:
-    gaps: list[float] = []
-    stop = asyncio.Event()
-
-    async def tick() -> None:
-        last = time.perf_counter()
-        while not stop.is_set():
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-
-    ticker = asyncio.create_task(tick())
-    if work is None:
-        await asyncio.sleep(seconds)
-    else:
-        await work()  # type: ignore[misc]
-    stop.set()
-    await ticker
+async def _gaps(work: Callable[[], Awaitable[object]] | None, seconds: float = 2.0) -> float:
+    """The longest gap (ms) of a 1 ms ticker while ``work`` runs (or idle for ``seconds``)."""
+    gaps = await gaps_beside(work() if work else asyncio.sleep(seconds))
     return max(gaps) * 1000 - 1  # less the ticker's own 1 ms sleep
 
 

@@ -141,59 +141,69 @@ def run_recipe(command: str, proxy: Proxy, bin_dir: Path, work: Path, home: Path
     return run(["bash", "-euc", recipe(command, proxy)], env, work)
 
 
+TASK = "create hello.txt containing hi"
+DONE = "Created hello.txt containing hi."
+
+
+def file_task(
+    command: str,
+    bin_dir: Path,
+    tool: str,
+    arguments: dict[str, Any],
+    proxy: Proxy,
+    emulator: Emulator,
+    work: Path,
+    home: Path,
+) -> list[dict[str, Any]]:
+    """The scripted file task (a call of the agent's own ``tool``, then a final answer) run by
+    the recipe of ``command``: the file is written and the answer printed, in 2 LaaS calls,
+    the tool's result in the second. What LaaS was sent."""
+    script(emulator, MODEL, TASK, [calls(tool, arguments), final(DONE)])
+    done = run_recipe(command, proxy, bin_dir, work, home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (work / "hello.txt").read_text() == "hi"
+    assert DONE in done.stdout
+    sent = conversation(emulator, TASK)
+    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
+    assert tool in tools_listed(sent[0])
+    assert any(t.startswith(f"Tool result ({tool}") for t in texts(sent[1]))
+    return sent
+
+
+def dirs(tmp_path: Path) -> tuple[Path, Path]:
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir(), home.mkdir()
+    return work, home
+
+
 # --- Claude Code ----------------------------------------------------------------------------
 
 
 def test_claude_code_creates_a_file_through_its_write_tool(
     agents, shipped_proxy, emulator, tmp_path
 ):
-    work, home = tmp_path / "work", tmp_path / "home"
-    work.mkdir(), home.mkdir()
-    task = "create hello.txt containing hi"
-    script(emulator, MODEL, task, [
-        calls("Write", {"file_path": str(work / "hello.txt"), "content": "hi"}),
-        final("Created hello.txt containing hi."),
-    ])  # fmt: skip
-    done = run_recipe("claude -p", shipped_proxy, agents / "npm" / "node_modules" / ".bin",
-                      work, home)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (work / "hello.txt").read_text() == "hi"
-    assert "Created hello.txt containing hi." in done.stdout
-    sent = conversation(emulator, task)
-    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
-    assert "Write" in tools_listed(sent[0])
+    work, home = dirs(tmp_path)
+    sent = file_task("claude -p", agents / "npm" / "node_modules" / ".bin", "Write",
+                     {"file_path": str(work / "hello.txt"), "content": "hi"},
+                     shipped_proxy, emulator, work, home)  # fmt: skip
     # Its mid-conversation system message reached LaaS as a marked user turn, in its place
     # (LiteLLM's /v1/messages adapter marks it itself; the plugin marks any that reach it).
     first = sent[0]["messages"]
-    task_at = next(i for i, t in enumerate(texts(sent[0])) if task in t)
+    task_at = next(i for i, t in enumerate(texts(sent[0])) if TASK in t)
     assert all(m["role"] != "system" for m in first[task_at:])
     assert [m["role"] for m in first][task_at + 1 :] == ["user"]
     assert any(mark in texts(sent[0])[-1] for mark in MID_SYSTEM_MARKS)
     report("Claude Code", sent)
-    # The Write tool's result came back as the last turn's tool result.
-    assert any(t.startswith("Tool result (Write") for t in texts(sent[1]))
 
 
 # --- Codex CLI ------------------------------------------------------------------------------
 
 
 def test_codex_creates_a_file_through_its_shell_tool(agents, shipped_proxy, emulator, tmp_path):
-    work, home = tmp_path / "work", tmp_path / "home"
-    work.mkdir(), home.mkdir()
-    task = "create hello.txt containing hi"
-    script(emulator, MODEL, task, [
-        calls("exec_command", {"cmd": "printf hi > hello.txt", "workdir": str(work)}),
-        final("Created hello.txt containing hi."),
-    ])  # fmt: skip
-    done = run_recipe("codex exec", shipped_proxy, agents / "npm" / "node_modules" / ".bin",
-                      work, home)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (work / "hello.txt").read_text() == "hi"
-    assert "Created hello.txt containing hi." in done.stdout
-    sent = conversation(emulator, task)
-    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
-    assert "exec_command" in tools_listed(sent[0])
-    assert any(t.startswith("Tool result (exec_command") for t in texts(sent[1]))
+    work, home = dirs(tmp_path)
+    sent = file_task("codex exec", agents / "npm" / "node_modules" / ".bin", "exec_command",
+                     {"cmd": "printf hi > hello.txt", "workdir": str(work)},
+                     shipped_proxy, emulator, work, home)  # fmt: skip
     report("Codex CLI", sent)
 
 
@@ -203,8 +213,7 @@ def test_codex_creates_a_file_through_its_shell_tool(agents, shipped_proxy, emul
 def test_aider_edits_a_file_in_a_git_repo_through_chat_completions(
     agents, shipped_proxy, emulator, tmp_path
 ):
-    work, home = tmp_path / "work", tmp_path / "home"
-    work.mkdir(), home.mkdir()
+    work, home = dirs(tmp_path)
     env = base_env(home, agents / "aider" / "bin")
     (work / "hello.txt").write_text("hello\n")
     for argv in (
@@ -229,21 +238,10 @@ def test_aider_edits_a_file_in_a_git_repo_through_chat_completions(
 
 
 def test_pi_creates_a_file_through_its_write_tool(agents, shipped_proxy, emulator, tmp_path):
-    work, home = tmp_path / "work", tmp_path / "home"
-    work.mkdir(), home.mkdir()
-    task = "create hello.txt containing hi"
-    script(emulator, MODEL, task, [
-        calls("write", {"path": str(work / "hello.txt"), "content": "hi"}),
-        final("Created hello.txt containing hi."),
-    ])  # fmt: skip
-    done = run_recipe("pi -p", shipped_proxy, agents / "pi" / "node_modules" / ".bin", work, home)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (work / "hello.txt").read_text() == "hi"
-    assert "Created hello.txt containing hi." in done.stdout
-    sent = conversation(emulator, task)
-    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
-    assert "write" in tools_listed(sent[0])
-    assert any(t.startswith("Tool result (write") for t in texts(sent[1]))
+    work, home = dirs(tmp_path)
+    sent = file_task("pi -p", agents / "pi" / "node_modules" / ".bin", "write",
+                     {"path": str(work / "hello.txt"), "content": "hi"},
+                     shipped_proxy, emulator, work, home)  # fmt: skip
     # "reasoning": true makes pi send reasoning_effort, which LaaS has no option for: not
     # sent (docs/parameters.md). Its `developer` prompt reaches LaaS as the system message.
     assert "reasoning_effort" not in json.dumps(sent[0])
@@ -255,23 +253,11 @@ def test_pi_creates_a_file_through_its_write_tool(agents, shipped_proxy, emulato
 
 
 def test_qwen_code_creates_a_file_through_its_write_tool(agents, shipped_proxy, emulator, tmp_path):
-    work, home = tmp_path / "work", tmp_path / "home"
-    work.mkdir(), home.mkdir()
-    task = "create hello.txt containing hi"
-    script(emulator, MODEL, task, [
-        calls("write_file", {"file_path": str(work / "hello.txt"), "content": "hi"}),
-        final("Created hello.txt containing hi."),
-    ])  # fmt: skip
+    work, home = dirs(tmp_path)
     # The qwen directory's node_modules/.bin holds the Node 22 Qwen Code needs, found first.
-    done = run_recipe("qwen -p", shipped_proxy, agents / "qwen" / "node_modules" / ".bin",
-                      work, home)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (work / "hello.txt").read_text() == "hi"
-    assert "Created hello.txt containing hi." in done.stdout
-    sent = conversation(emulator, task)
-    assert len(sent) == 2, [texts(b)[-1][:200] for b in sent]
-    assert "write_file" in tools_listed(sent[0])
-    assert any(t.startswith("Tool result (write_file") for t in texts(sent[1]))
+    sent = file_task("qwen -p", agents / "qwen" / "node_modules" / ".bin", "write_file",
+                     {"file_path": str(work / "hello.txt"), "content": "hi"},
+                     shipped_proxy, emulator, work, home)  # fmt: skip
     report("Qwen Code", sent)
 
 
@@ -303,12 +289,9 @@ def gemini_proxy(emulator: Emulator, log_dir) -> Iterator[Proxy]:
 
 @pytest.mark.xfail(strict=True, raises=GoogleDoorClosed, reason=GOOGLE_DOOR)
 def test_gemini_cli_creates_a_file_through_its_write_tool(agents, gemini_proxy, emulator, tmp_path):
-    work, home = tmp_path / "work", tmp_path / "home"
-    work.mkdir(), home.mkdir()
-    task = "create hello.txt containing hi"
-    script(emulator, MODEL, task, [
-        calls("write_file", {"file_path": str(work / "hello.txt"), "content": "hi"}),
-        final("Created hello.txt containing hi."),
+    work, home = dirs(tmp_path)
+    script(emulator, MODEL, TASK, [
+        calls("write_file", {"file_path": str(work / "hello.txt"), "content": "hi"}), final(DONE),
     ])  # fmt: skip
     done = run_recipe("gemini -m", gemini_proxy, agents / "gemini" / "node_modules" / ".bin",
                       work, home)  # fmt: skip
@@ -323,6 +306,6 @@ def test_gemini_cli_creates_a_file_through_its_write_tool(agents, gemini_proxy, 
         raise GoogleDoorClosed(GOOGLE_REFUSAL)
     assert done.returncode == 0, output
     assert (work / "hello.txt").read_text() == "hi"
-    sent = conversation(emulator, task)
+    sent = conversation(emulator, TASK)
     assert "write_file" in tools_listed(sent[0])
     report("Gemini CLI", sent)
