@@ -79,3 +79,9 @@ def test_a_text_file_over_1_mb_is_refused_and_1_mb_is_inlined():
 def test_an_unnamed_file_of_unknown_bytes_is_refused():
     with pytest.raises(InputError, match="not a PDF, a JPEG, PNG"):
         sent(file(f"data:application/octet-stream;base64,{b64(NOTES)}"))
+
+
+def test_a_pdf_name_on_a_text_file_is_not_taken_for_its_name():
+    # LiteLLM 1.110 names an untitled Anthropic document "document.pdf", whatever its type.
+    part = file(f"data:text/plain;base64,{b64(b'hi')}", filename="document.pdf")
+    assert "<source>text/plain</source>" in sent(part)["text"]

@@ -259,6 +259,10 @@ def file_part(file: Any, place: str, media: Options = DEFAULT) -> dict[str, Any]
 def _inlined(
     data: DataUrl, mime: str, name: str | None, place: str, media: Options
 ) -> dict[str, Any]:
+    if name and name.lower().endswith(".pdf"):
+        # LiteLLM 1.110's /v1/messages bridge names an untitled document "document.pdf",
+        # whatever its type: a text file so named is not its name.
+        name = None
     size = decoded_size(data, place)
     part = text.text_part(data.url, data.start, size, mime, name, place)
     media.note(f"{place} {mime} {name or ''} {size:,} bytes -> a text part".replace("  ", " "))
