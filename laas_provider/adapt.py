@@ -153,8 +153,10 @@ CACHE = Cache()
 class _Job:
     """A Pending submitted to the pool: its thread hands it to that thread's worker process."""
 
-    def __init__(self, pending: Pending):
+    def __init__(self, pending: Pending, model: str):
         self.pending = pending
+        self.model = model
+        self.queued = time.perf_counter()
         self.started: float | None = None
         self.worker: Worker | None = None
         self.late = False
@@ -178,11 +180,24 @@ class _Job:
             raise errors.refuse(pending.place, str(reply.get("problem")))
         return _done(reply, data)
 
-    def give_up(self) -> None:
-        """The waiter's deadline passed: the worker (if it has begun) is killed."""
-        self.late = True
-        if self.worker is not None and self.started is not None:
-            self.worker.kill()
+    def left(self) -> float:
+        """Seconds left of its deadline."""
+        return max(0.0, DEADLINE - (time.perf_counter() - self.queued))
+
+    def kept(self, done: Done) -> Done:
+        """Its result, cached and logged."""
+        CACHE.put(self.pending, done)
+        return _logged(self.pending, done, self.model, self.queued, cached=False)
+
+    def failed(self, exc: Exception) -> Exception:
+        """What the client gets for ``exc``: past the deadline (``_late``), or its 400."""
+        if isinstance(exc, TimeoutError):
+            self.late = True
+            if self.worker is not None and self.started is not None:
+                self.worker.kill()
+            return _late(self)
+        assert isinstance(exc, errors.InputError)
+        return errors.bad_request(exc, self.model)
 
 
 def _done(reply: dict[str, Any], data: bytes) -> Done:
@@ -201,7 +216,7 @@ def _done(reply: dict[str, Any], data: bytes) -> Done:
     return Done(tuple(parts), str(reply["change"]), len(data), float(reply.get("cpu_ms", 0)))
 
 
-def _late(job: _Job, model: str) -> Exception:
+def _late(job: _Job) -> Exception:
     """Past the deadline: the image's own fault (a 400) if it had a worker for at least half
     of it; else the proxy was busy (a 503: the router retries it)."""
     ran = 0.0 if job.started is None else time.perf_counter() - job.started
@@ -209,11 +224,11 @@ def _late(job: _Job, model: str) -> Exception:
         return litellm.ServiceUnavailableError(
             message=f"LaaS: the proxy's media workers are busy; {job.pending.place} was not "
             f"adapted within {DEADLINE:g} s. Retry.",
-            model=model,
+            model=job.model,
             llm_provider=errors.PROVIDER,
         )
     problem = f"adapting it took longer than {DEADLINE:g} s; send a smaller image or fewer of them"
-    return errors.bad_request(errors.refuse(job.pending.place, problem), model)
+    return errors.bad_request(errors.refuse(job.pending.place, problem), job.model)
 
 
 def _logged(job: Pending, done: Done, model: str, started: float, cached: bool) -> Done:
@@ -239,51 +254,41 @@ def _raise_first(results: Sequence[Any]) -> None:
         raise min(failed, key=lambda e: isinstance(e, litellm.ServiceUnavailableError))
 
 
-async def _aone(pending: Pending, model: str) -> Done:
+def _cached(pending: Pending, model: str) -> Done | None:
     started = time.perf_counter()
     hit = CACHE.get(pending)
+    return None if hit is None else _logged(pending, hit, model, started, cached=True)
+
+
+async def _aone(pending: Pending, model: str) -> Done:
+    hit = _cached(pending, model)
     if hit is not None:
-        return _logged(pending, hit, model, started, cached=True)
-    job = _Job(pending)
-    future = asyncio.wrap_future(pool().submit(job))
+        return hit
+    job = _Job(pending, model)
     try:
-        done = await asyncio.wait_for(future, DEADLINE)
-    except TimeoutError:
-        job.give_up()
-        raise _late(job, model) from None
-    except errors.InputError as exc:
-        raise errors.bad_request(exc, model) from None
-    CACHE.put(pending, done)
-    return _logged(pending, done, model, started, cached=False)
+        return job.kept(await asyncio.wait_for(asyncio.wrap_future(pool().submit(job)), DEADLINE))
+    except (TimeoutError, errors.InputError) as exc:
+        raise job.failed(exc) from None
 
 
 def resolve(pendings: Sequence[Pending], model: str) -> dict[int, Done]:
     """``aresolve`` for the blocking path (``completion``): the same pool, deadline, cache."""
     results: dict[int, Done] = {}
-    submitted: list[tuple[Pending, _Job, concurrent.futures.Future[Done], float]] = []
+    submitted: list[tuple[_Job, concurrent.futures.Future[Done]]] = []
     for pending in pendings:
-        started = time.perf_counter()
-        hit = CACHE.get(pending)
+        hit = _cached(pending, model)
         if hit is not None:
-            results[id(pending)] = _logged(pending, hit, model, started, cached=True)
+            results[id(pending)] = hit
         else:
-            job = _Job(pending)
-            submitted.append((pending, job, pool().submit(job), started))
+            job = _Job(pending, model)
+            submitted.append((job, pool().submit(job)))
     failed: list[Exception] = []
-    for pending, job, future, started in submitted:
-        left = max(0.0, DEADLINE - (time.perf_counter() - started))
+    for job, future in submitted:
         try:
-            done = future.result(timeout=left)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            job.give_up()
-            failed.append(_late(job, model))
-            continue
-        except errors.InputError as exc:
-            failed.append(errors.bad_request(exc, model))
-            continue
-        CACHE.put(pending, done)
-        results[id(pending)] = _logged(pending, done, model, started, cached=False)
+            results[id(job.pending)] = job.kept(future.result(timeout=job.left()))
+        except (TimeoutError, errors.InputError) as exc:
+            future.cancel()  # if it never got a thread
+            failed.append(job.failed(exc))
     _raise_first(failed)
     return results
 
