@@ -12,11 +12,15 @@ PREFIX = struct.Struct(">II")  # header length, payload length
 
 
 def write(out: BinaryIO, header: dict[str, Any], payload: bytes | memoryview = b"") -> None:
-    head = json.dumps(header).encode()
-    out.write(PREFIX.pack(len(head), len(payload)))
-    out.write(head)
+    _start(out, header, len(payload))
     out.write(payload)
     out.flush()
+
+
+def _start(out: BinaryIO, header: dict[str, Any], payload_size: int) -> None:
+    head = json.dumps(header).encode()
+    out.write(PREFIX.pack(len(head), payload_size))
+    out.write(head)
 
 
 SLICE = 1 << 20  # characters at a time (a multiple of 4): the GIL is free between two
@@ -26,9 +30,7 @@ def write_text(out: BinaryIO, header: dict[str, Any], text: str, start: int) -> 
     """``write`` with ``text[start:]`` (ASCII) as the payload, in slices: never a whole copy,
     and never the GIL held for more than one slice's encoding (the proxy's event loop waits
     on it)."""
-    head = json.dumps(header).encode()
-    out.write(PREFIX.pack(len(head), len(text) - start))
-    out.write(head)
+    _start(out, header, len(text) - start)
     for at in range(start, len(text), SLICE):
         out.write(text[at : at + SLICE].encode("ascii"))
     out.flush()
@@ -36,27 +38,21 @@ def write_text(out: BinaryIO, header: dict[str, Any], text: str, start: int) -> 
 
 def read(source: BinaryIO) -> tuple[dict[str, Any], bytes] | None:
     """The next frame, or None at the end of the stream (the other side is gone)."""
-    prefix = _exactly(source, PREFIX.size)
-    if prefix is None:
+    started = _header(source)
+    if started is None:
         return None
-    head_size, payload_size = PREFIX.unpack(prefix)
-    head = _exactly(source, head_size)
+    header, payload_size = started
     payload = _exactly(source, payload_size)
-    if head is None or payload is None:
-        return None
-    return json.loads(head), payload
+    return None if payload is None else (header, payload)
 
 
 def read_decoded(source: BinaryIO) -> tuple[dict[str, Any], io.BytesIO] | None:
     """``read`` for a base64 payload, decoded slice by slice as it arrives: the file, never
     its whole base64 text at once (less memory at the peak). binascii.Error if not base64."""
-    prefix = _exactly(source, PREFIX.size)
-    if prefix is None:
+    started = _header(source)
+    if started is None:
         return None
-    head_size, payload_size = PREFIX.unpack(prefix)
-    head = _exactly(source, head_size)
-    if head is None:
-        return None
+    header, payload_size = started
     out = io.BytesIO()
     failed: binascii.Error | None = None
     for at in range(0, payload_size, SLICE):
@@ -71,7 +67,17 @@ def read_decoded(source: BinaryIO) -> tuple[dict[str, Any], io.BytesIO] | None:
     if failed is not None:
         raise failed
     out.seek(0)
-    return json.loads(head), out
+    return header, out
+
+
+def _header(source: BinaryIO) -> tuple[dict[str, Any], int] | None:
+    """A frame's header and its payload's size, or None at the end of the stream."""
+    prefix = _exactly(source, PREFIX.size)
+    if prefix is None:
+        return None
+    head_size, payload_size = PREFIX.unpack(prefix)
+    head = _exactly(source, head_size)
+    return None if head is None else (json.loads(head), payload_size)
 
 
 def _exactly(source: BinaryIO, size: int) -> bytes | None:
