@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import refuse
-from ..transform.media.text import as_document
+from ..transform.media.text import as_document, check_size
 
 
 def inline(data: dict[str, Any]) -> list[str]:
@@ -41,7 +41,10 @@ def inline(data: dict[str, Any]) -> list[str]:
             text = source.get("data")
             if not isinstance(text, str):
                 raise refuse(f"{place}.source.data", "must be the document's text, a string")
-            size = _utf8_size(text, place)
+            # Characters are at most its UTF-8 bytes: a text far over the cap is not encoded.
+            limit = limits.TEXT_FILE_MAX_BYTES
+            size = len(text.encode("utf-8")) if len(text) <= limit else len(text)
+            check_size(size, place)
             title = block.get("title") if isinstance(block.get("title"), str) else None
             blocks.append({"type": "text", "text": as_document(text, title or "text/plain")})
             changed.append(f"{place}: text document {title or ''} {size:,} bytes inlined")
@@ -64,13 +67,3 @@ def _content_blocks(blocks: Any, place: str) -> list[Any]:
     if not isinstance(blocks, list):
         raise refuse(f"{place}.source.content", "must be a list of text and image blocks")
     return list(blocks)
-
-
-def _utf8_size(text: str, place: str) -> int:
-    cap = limits.TEXT_FILE_MAX_BYTES
-    size = len(text.encode("utf-8")) if len(text) <= cap else cap + 1
-    if size > cap:
-        raise refuse(
-            place, f"text document is over {cap // limits.MB} MB; the plugin inlines at most that"
-        )
-    return size

@@ -46,10 +46,8 @@ def has_text_name(name: str | None) -> bool:
     return base.rpartition(".")[2] in EXTENSIONS or base in EXTENSIONS
 
 
-def text_part(
-    payload: str, start: int, size: int, mime: str, name: str | None, place: str
-) -> dict[str, Any]:
-    """The file ``payload[start:]`` (base64 of ``size`` bytes) as one text part."""
+def check_size(size: int, place: str) -> None:
+    """Refuse a text file of ``size`` bytes over the cap, naming its size and the cap."""
     if size > limits.TEXT_FILE_MAX_BYTES:
         shown = f"{size / limits.MB:.1f} MB" if size >= limits.MB / 10 else f"{size:,} bytes"
         raise refuse(
@@ -57,6 +55,13 @@ def text_part(
             f"text file is {shown}; the plugin inlines text files of at most "
             f"{limits.TEXT_FILE_MAX_BYTES // limits.MB} MB",
         )
+
+
+def text_part(
+    payload: str, start: int, size: int, mime: str, name: str | None, place: str
+) -> dict[str, Any]:
+    """The file ``payload[start:]`` (base64 of ``size`` bytes) as one text part."""
+    check_size(size, place)
     try:  # at most 1.4 MB of base64: about a millisecond, so done in place
         raw = binascii.a2b_base64(payload[start:].encode("ascii"), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
