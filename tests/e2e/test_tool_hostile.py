@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -24,6 +22,8 @@ import openai
 import pytest
 
 from laas_provider.transform.tools.limits import MAX_SCHEMA_BYTES, MAX_TOOLS, MAX_TOOLS_BYTES
+
+from .beside import alone, beside_ordinary
 
 HELD_BOUND_S = 0.75  # the old freezes were 2.6-56 s; a loaded 2-core CI adds ~100 ms of noise
 QUESTION = [{"role": "user", "content": "Fill in the tool call."}]
@@ -45,20 +45,10 @@ def with_property(schema: dict) -> dict:
     return {"type": "object", "properties": {"a": schema}, "required": ["a"]}
 
 
-def ordinary(client: openai.OpenAI) -> float:
-    started = time.perf_counter()
-    reply = client.chat.completions.create(
-        model="laas-chat", messages=[{"role": "user", "content": "hi"}]
-    )
-    assert reply.choices[0].message.content
-    return time.perf_counter() - started
-
-
 @pytest.fixture
 def baseline(client) -> float:
     """The ordinary request's worst time on its own, right now (the machine is shared)."""
-    ordinary(client)
-    return max(ordinary(client) for _ in range(8))
+    return alone(client)
 
 
 def held(client, baseline: float, **kwargs) -> tuple[list, float, float]:
@@ -67,30 +57,6 @@ def held(client, baseline: float, **kwargs) -> tuple[list, float, float]:
     _, control_worst = beside_ordinary(client, control)
     outcomes, worst = beside_ordinary(client, create(client, **kwargs))
     return outcomes, worst, max(baseline, control_worst) + HELD_BOUND_S
-
-
-def beside_ordinary(client, send: Callable[[], object], times: int = 2) -> tuple[list, float]:
-    """Send the hostile request ``times`` while ordinary requests run in a loop beside it;
-    what each hostile request raised or returned, and the worst ordinary latency meanwhile."""
-    stop = threading.Event()
-    latencies: list[float] = []
-
-    def loop() -> None:
-        while not stop.is_set() or len(latencies) < 2:
-            latencies.append(ordinary(client))
-
-    runner = threading.Thread(target=loop)
-    runner.start()
-    time.sleep(0.05)
-    outcomes: list = []
-    for _ in range(times):
-        try:
-            outcomes.append(send())
-        except openai.APIStatusError as exc:
-            outcomes.append(exc)
-    stop.set()
-    runner.join()
-    return outcomes, max(latencies)
 
 
 def report(worst: float, bound: float) -> None:
