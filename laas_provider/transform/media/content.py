@@ -2,11 +2,12 @@
 
 Shapes and what they become are listed in docs/multimodal.md. What LaaS cannot take as it
 is but can be adapted faithfully is: an image in another format, too big or too large is a
-``work.Pending`` (a worker converts it off the event loop); a text file becomes a text part. Big payloads are handled
-carefully: sizes come from the base64 length before anything is decoded, the base64 is
-validated in small chunks, only the bytes a check needs are decoded (signature, PDF trailer,
-xref and page tree; see ``b64``), and a data URL that already has the header LaaS documents
-(``data:<type>;base64,``) is forwarded as the very same string (no re-encoding, no copy).
+``work.Pending`` (a worker converts it off the event loop); a text file becomes a text part.
+Big payloads are handled carefully: sizes come from the base64 length before anything is
+decoded, the base64 is validated in small chunks, only the bytes a check needs are decoded
+(signature, image header, PDF trailer, xref and page tree; see ``b64``), and a data URL that
+already has the header LaaS documents (``data:<type>;base64,``) is forwarded as the very
+same string (no re-encoding, no copy).
 """
 
 from __future__ import annotations
