@@ -44,6 +44,7 @@ DECODABLE = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "HEIF", "AVIF")
 NAMES = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP",
          "BMP": "BMP", "TIFF": "TIFF", "HEIF": "HEIC", "AVIF": "AVIF"}  # fmt: skip
 PHOTOS = ("JPEG", "HEIC", "AVIF")  # formats cameras write
+READABLE = "JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF"  # DECODABLE, as people name them
 FEW_COLOURS = 256  # at most this many: a diagram or a flat screenshot, kept lossless as PNG
 FEW_GREYS = 16  # a grey photo has up to 256 levels; a scanned page in black and white, few
 ORIENTATION = 0x0112  # the EXIF tag
@@ -137,9 +138,7 @@ def adapt(data: bytes | io.BytesIO, max_side: int) -> Adapted:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(_too_many("more than 89")) from None
     except UnidentifiedImageError:
-        raise ImageError(
-            "not an image the plugin can read (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC, AVIF)"
-        ) from None
+        raise ImageError(f"not an image the plugin can read ({READABLE})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageError(f"the image cannot be read ({type(exc).__name__})") from None
     with im:

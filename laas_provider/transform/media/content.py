@@ -44,7 +44,6 @@ HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/hei
 NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
          "image/bmp": "BMP", "image/tiff": "TIFF", "image/heic": "HEIC", "image/heif": "HEIF",
          "image/avif": "AVIF"}  # fmt: skip
-READABLE = "JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF"
 PDF = "application/pdf"
 GENERIC = ("", "application/octet-stream")  # a file's type is told by its bytes under these
 INLINE = "inline as base64 (a data:application/pdf;base64,... URL)"
@@ -159,7 +158,7 @@ def image_data(data: DataUrl, place: str, media: Options) -> dict[str, Any] | Pe
     actual = sniff(_head(data))
     if actual is None:
         open_checked(data, place)  # invalid base64 is said as such
-        raise refuse(place, f"image is not a {READABLE} image")
+        raise refuse(place, f"image is not a {images.READABLE} image")
     if actual not in media.formats:
         return Pending(place, data.url, data.start, NAMES[actual], max_side=media.max_side)
     if size > limits.IMAGE_MAX_BYTES:
@@ -281,7 +280,7 @@ def _told_by_bytes(data: DataUrl, name: str | None, place: str) -> str:
     if text.has_text_name(name):
         return "text/plain"
     open_checked(data, place)  # invalid base64 is said as such
-    raise refuse(place, f"the file is not a PDF, a {READABLE} image or a named text file")
+    raise refuse(place, f"the file is not a PDF, a {images.READABLE} image or a named text file")
 
 
 def to_laas_part(
